@@ -1,0 +1,1 @@
+"""The MediaWiki Action API: modules, parameter specs, dispatch and output."""

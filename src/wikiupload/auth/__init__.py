@@ -1,0 +1,1 @@
+"""Accounts, passwords, bot passwords, sessions, tokens and rights."""

@@ -1,0 +1,1 @@
+"""HTTP helpers: streaming multipart/form-data parsing and form reading."""

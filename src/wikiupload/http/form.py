@@ -1,0 +1,222 @@
+"""Read request bodies into form fields and spooled upload files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wikiupload.http.multipart import MultipartParser, PartData, PartEnd, PartStart
+
+__all__ = [
+    "BodyTooLarge",
+    "FieldTooLarge",
+    "FormData",
+    "FormError",
+    "UploadedFile",
+    "parse_urlencoded",
+    "read_multipart",
+]
+
+DEFAULT_FILE_FIELDS = frozenset({"file", "chunk"})
+
+
+class FormError(ValueError):
+    """The form violates a configured limit."""
+
+
+class BodyTooLarge(FormError):
+    """The request body exceeds ``max_body_bytes``."""
+
+
+class FieldTooLarge(FormError):
+    """A text field exceeds ``max_field_bytes``."""
+
+
+@dataclass
+class UploadedFile:
+    """A file part spooled to disk."""
+
+    field: str
+    filename: str | None
+    content_type: str | None
+    path: Path
+    size: int
+    sha1: str
+
+    def discard(self) -> None:
+        """Delete the spooled file (missing files are ignored)."""
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class FormData:
+    """Text fields and uploaded files of a form."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+
+    def discard_files(self) -> None:
+        """Delete every spooled file."""
+        for uploaded in self.files.values():
+            uploaded.discard()
+
+
+class _FileSink:
+    """Streams one part into a temp file, hashing it on the way."""
+
+    def __init__(self, start: PartStart, spool_dir: Path) -> None:
+        self.start = start
+        fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
+        self.fd: int | None = fd
+        self.path = Path(name)
+        self.size = 0
+        self._sha1 = hashlib.sha1()
+
+    def write(self, data: bytes) -> None:
+        assert self.fd is not None
+        self._sha1.update(data)
+        self.size += len(data)
+        written = os.write(self.fd, data)
+        while written < len(data):  # short writes are rare but allowed
+            written += os.write(self.fd, data[written:])
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def finish(self) -> UploadedFile:
+        self.close()
+        return UploadedFile(
+            field=self.start.name,
+            filename=self.start.filename,
+            content_type=self.start.content_type,
+            path=self.path,
+            size=self.size,
+            sha1=self._sha1.hexdigest(),
+        )
+
+    def abort(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+class _FieldSink:
+    """Collects a text part, enforcing a size limit."""
+
+    def __init__(self, start: PartStart, limit: int) -> None:
+        self.start = start
+        self._limit = limit
+        self._data = bytearray()
+
+    def write(self, data: bytes) -> None:
+        if len(self._data) + len(data) > self._limit:
+            raise FieldTooLarge(
+                f"form field {self.start.name!r} is larger than {self._limit} bytes"
+            )
+        self._data += data
+
+    def value(self) -> str:
+        return self._data.decode("utf-8", "replace")
+
+
+class _FormBuilder:
+    """Turns parser events into a FormData, owning the temp files it creates."""
+
+    def __init__(self, spool_dir: Path, max_field_bytes: int, file_fields: frozenset[str]) -> None:
+        self._spool_dir = spool_dir
+        self._max_field_bytes = max_field_bytes
+        self._file_fields = file_fields
+        self._sink: _FileSink | _FieldSink | None = None
+        self.form = FormData()
+
+    def handle(self, event: PartStart | PartData | PartEnd) -> None:
+        if isinstance(event, PartStart):
+            self._sink = self._open_sink(event)
+        elif isinstance(event, PartData):
+            assert self._sink is not None
+            self._sink.write(event.data)
+        else:
+            self._close_sink()
+
+    def _open_sink(self, start: PartStart) -> _FileSink | _FieldSink:
+        if start.filename is not None or start.name in self._file_fields:
+            return _FileSink(start, self._spool_dir)
+        return _FieldSink(start, self._max_field_bytes)
+
+    def _close_sink(self) -> None:
+        sink, self._sink = self._sink, None
+        if isinstance(sink, _FileSink):
+            uploaded = sink.finish()
+            previous = self.form.files.get(uploaded.field)
+            if previous is not None:
+                previous.discard()
+            self.form.files[uploaded.field] = uploaded
+        elif sink is not None:
+            self.form.fields[sink.start.name] = sink.value()
+
+    def abort(self) -> None:
+        """Delete every temp file created so far."""
+        if isinstance(self._sink, _FileSink):
+            self._sink.abort()
+        self._sink = None
+        self.form.discard_files()
+
+
+async def read_multipart(
+    stream: AsyncIterator[bytes],
+    boundary: str,
+    spool_dir: Path,
+    *,
+    max_field_bytes: int = 10 * 1024 * 1024,
+    max_body_bytes: int | None = None,
+    file_fields: frozenset[str] = DEFAULT_FILE_FIELDS,
+) -> FormData:
+    """Parse a multipart/form-data body, spooling file parts into ``spool_dir``.
+
+    Parts with a filename, or named in ``file_fields``, become UploadedFile
+    objects; the others become text fields (last value wins). On any error all
+    temp files are deleted before the exception propagates.
+    """
+    parser = MultipartParser(_boundary_bytes(boundary))
+    builder = _FormBuilder(spool_dir, max_field_bytes, file_fields)
+    received = 0
+    try:
+        async for chunk in stream:
+            received += len(chunk)
+            if max_body_bytes is not None and received > max_body_bytes:
+                raise BodyTooLarge(f"request body is larger than {max_body_bytes} bytes")
+            for event in parser.feed(chunk):
+                builder.handle(event)
+        parser.finish()
+    except BaseException:
+        builder.abort()
+        raise
+    return builder.form
+
+
+def parse_urlencoded(body: bytes) -> dict[str, str]:
+    """Parse an application/x-www-form-urlencoded body; the last value wins."""
+    # latin-1 maps bytes 1:1 to code points, so raw and %-escaped bytes both
+    # survive parse_qsl unchanged and can then be decoded as UTF-8 together.
+    pairs = urllib.parse.parse_qsl(
+        body.decode("latin-1"), keep_blank_values=True, encoding="latin-1"
+    )
+    return {_utf8(name): _utf8(value) for name, value in pairs}
+
+
+def _utf8(latin1_text: str) -> str:
+    return latin1_text.encode("latin-1").decode("utf-8", "replace")
+
+
+def _boundary_bytes(boundary: str) -> bytes:
+    """Encode a boundary taken from a (latin-1 decoded) header value."""
+    try:
+        return boundary.encode("latin-1")
+    except UnicodeEncodeError:
+        return boundary.encode("utf-8")

@@ -1,0 +1,96 @@
+"""The api.php endpoint: read the HTTP request (streaming uploads), run the API, respond."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from wikiupload.api.context import HttpRequest
+from wikiupload.api.main import ApiResponse, handle
+from wikiupload.http.form import FormData, parse_urlencoded, read_multipart
+from wikiupload.http.multipart import MultipartError, parse_options_header
+from wikiupload.wiki import Wiki
+
+log = logging.getLogger(__name__)
+MAX_URLENCODED_BYTES = 64 * 1024 * 1024
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+
+async def api_endpoint(request: Request) -> Response:
+    wiki: Wiki = request.app.state.wiki
+    method = request.method
+    query = _query_params(request)
+    if method not in ALLOWED_METHODS:
+        return await _run(wiki, _http_request(request, "GET", query, {}, FormData({}, {})),
+                          invalid_method=True)
+    form = FormData({}, {})
+    body: dict[str, str] = {}
+    if method == "POST":
+        try:
+            form, body = await _read_body(request, wiki)
+        except (MultipartError, ValueError) as exc:
+            log.info("unreadable request body: %s", exc)
+            return await _run(wiki, _http_request(request, method, query, {}, form),
+                              body_error=str(exc))
+    try:
+        return await _run(wiki, _http_request(request, method, query, body, form))
+    finally:
+        form.discard_files()
+
+
+def _query_params(request: Request) -> dict[str, str]:
+    raw = request.scope.get("query_string", b"")
+    return parse_urlencoded(raw)
+
+
+def _http_request(request: Request, method: str, query: dict[str, str], body: dict[str, str],
+                  form: FormData) -> HttpRequest:
+    client = request.client.host if request.client else "127.0.0.1"
+    return HttpRequest(
+        method=method, query=query, body=body, files=form.files,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        cookies=request.cookies, client_ip=client,
+        has_content_type="content-type" in request.headers,
+    )
+
+
+async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, str]]:
+    content_type = request.headers.get("content-type", "")
+    mime, options = parse_options_header(content_type)
+    if mime == "multipart/form-data":
+        boundary = options.get("boundary")
+        if not boundary:
+            raise MultipartError("multipart body without a boundary")
+        form = await read_multipart(request.stream(), boundary, wiki.temp_dir)
+        return form, form.fields
+    data = bytearray()
+    async for piece in request.stream():
+        data += piece
+        if len(data) > MAX_URLENCODED_BYTES:
+            raise ValueError("request body too large")
+    if mime in ("application/x-www-form-urlencoded", "") or not mime:
+        return FormData({}, {}), parse_urlencoded(bytes(data))
+    return FormData({}, {}), {}
+
+
+async def _run(wiki: Wiki, http_request: HttpRequest, *, invalid_method: bool = False,
+               body_error: str | None = None) -> Response:
+    result: ApiResponse = await run_in_threadpool(
+        handle, wiki, http_request, invalid_method=invalid_method, body_error=body_error)
+    response = Response(result.body, status_code=result.status, headers=result.headers,
+                        media_type=result.content_type)
+    for name, value, lifetime in result.cookies:
+        if value:
+            response.set_cookie(name, value, max_age=None, path="/", httponly=True,
+                                secure=wiki.settings.cookie_secure, samesite="lax")
+        else:
+            response.delete_cookie(name, path="/")
+        del lifetime
+    return response
+
+
+__all__ = ["api_endpoint", "parse_qsl"]

@@ -1,0 +1,244 @@
+"""Fixtures: a real uvicorn server on 127.0.0.1, a fresh wiki per test, and API clients.
+
+One server runs for the whole session; each test gets its own ``Wiki`` (fresh database and
+data directory) swapped into the running application. The database backends to run are
+listed in ``WIKIUPLOAD_TEST_DATABASES`` (``sqlite`` by default; ``sqlite,postgresql`` in CI,
+with ``WIKIUPLOAD_TEST_POSTGRES_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from wikiupload.app import create_app
+from wikiupload.auth.users import add_bot_password, create_user
+from wikiupload.config import Settings, load
+from wikiupload.db.engine import make_engine, migrate
+from wikiupload.db.models import Base
+from wikiupload.wiki import Wiki
+
+from .support import Accounts, ApiClient
+
+DEFAULT_PG_URL = "postgresql+psycopg://wikiupload:wikiupload@127.0.0.1:5432/wikiupload_test"
+UPLOADER_BOT_PASSWORD = "uploaderbotsecret0123456789abcde"
+ADMIN_BOT_PASSWORD = "adminbotsecret0123456789abcdefgh"
+
+# The reference wiki's settings (see docs/testing.md): uploads of these types, plain users
+# without the upload right, an "uploader" group that has it.
+REFERENCE_CONFIG: dict[str, Any] = {
+    "sitename": "RefWiki",
+    "file_extensions": ["png", "gif", "jpg", "jpeg", "webp", "svg", "pdf", "txt", "ogg"],
+    "max_upload_size": 5 * 1024**3 + 1024**2,
+    "allow_copy_uploads": True,
+    "enable_async_uploads": True,
+    "group_permissions": {
+        "user": {"upload": False, "reupload": False, "reupload-shared": False},
+        "uploader": {"upload": True, "reupload": True, "reupload-own": True,
+                     "reupload-shared": True, "upload_by_url": True},
+        "sysop": {"upload_by_url": True},
+    },
+}
+
+
+def _databases() -> list[str]:
+    return [d.strip() for d in os.environ.get("WIKIUPLOAD_TEST_DATABASES", "sqlite").split(",")
+            if d.strip()]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Server:
+    def __init__(self, app: Any, port: int) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def template_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "wiki.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    url = os.environ.get("WIKIUPLOAD_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        migrate(engine)
+    except Exception as exc:  # pragma: no cover - environment problem
+        pytest.fail(f"PostgreSQL at {url} is not usable: {exc}")
+    finally:
+        engine.dispose()
+    yield url
+
+
+@pytest.fixture(scope="session")
+def app_holder(port: int) -> Iterator[dict[str, Any]]:
+    holder: dict[str, Any] = {}
+    settings = load(env={}, data_dir=Path("/nonexistent"), port=port)
+    app = create_app(settings, wiki=_NullWiki(settings))  # type: ignore[arg-type]
+    server = _Server(app, port)
+    server.start()
+    holder["app"] = app
+    yield holder
+    server.stop()
+
+
+class _NullWiki:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def close(self) -> None:
+        pass
+
+
+def make_settings(tmp_path: Path, port: int, **overrides: Any) -> Settings:
+    values = {**REFERENCE_CONFIG, **overrides}
+    return load(env={}, data_dir=tmp_path / "data", port=port, **values)
+
+
+@pytest.fixture(params=_databases())
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def wiki_factory(tmp_path: Path, port: int, db_backend: str, template_sqlite: Path,
+                 request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Build a wiki with given setting overrides; the first one built is also served."""
+    built: list[Wiki] = []
+
+    def build(**overrides: Any) -> Wiki:
+        data = tmp_path / f"data{len(built)}"
+        data.mkdir()
+        if db_backend == "postgresql":
+            url = request.getfixturevalue("postgres_url")
+            overrides.setdefault("database_url", url)
+        else:
+            shutil.copy(template_sqlite, data / "wiki.sqlite")
+        settings = load(env={}, **{**REFERENCE_CONFIG, "data_dir": data, "port": port,
+                                   **overrides})
+        wiki = Wiki.open(settings, migrate_schema=False)
+        if db_backend == "postgresql":
+            _truncate_all(wiki)
+        built.append(wiki)
+        return wiki
+
+    yield build
+    for wiki in built:
+        wiki.close()
+
+
+def _truncate_all(wiki: Wiki) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with wiki.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def accounts() -> Accounts:
+    return Accounts()
+
+
+def populate(wiki: Wiki, accounts: Accounts) -> None:
+    """The reference wiki's accounts: Admin, Uploader (with bot passwords) and Plain."""
+    with wiki.db() as db:
+        admin = create_user(db, "Admin", accounts.admin_password,
+                            ["sysop", "bureaucrat", "uploader"])
+        uploader = create_user(db, "Uploader", accounts.uploader_password, ["uploader"])
+        create_user(db, "Plain", accounts.plain_password, [])
+        add_bot_password(db, uploader, "bot", UPLOADER_BOT_PASSWORD,
+                         ["basic", "highvolume", "editpage", "createeditmovepage",
+                          "uploadfile", "uploadeditmovefile"])
+        add_bot_password(db, admin, "bot", ADMIN_BOT_PASSWORD,
+                         ["basic", "highvolume", "editpage", "createeditmovepage",
+                          "uploadfile", "uploadeditmovefile", "delete", "editprotected",
+                          "protect", "patrol", "rollback"])
+        db.commit()
+
+
+@pytest.fixture
+def wiki(wiki_factory: Any, app_holder: dict[str, Any], accounts: Accounts) -> Wiki:
+    """A fresh wiki with the reference accounts, served by the running test server."""
+    built: Wiki = wiki_factory()
+    populate(built, accounts)
+    app_holder["app"].state.wiki = built
+    return built
+
+
+@pytest.fixture
+def api_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/api.php"
+
+
+@pytest.fixture
+def anon(wiki: Wiki, api_url: str) -> Iterator[ApiClient]:
+    client = ApiClient(api_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def uploader(wiki: Wiki, api_url: str) -> Iterator[ApiClient]:
+    """Logged in as Uploader@bot, like the reference transcripts' "uploader"."""
+    client = ApiClient(api_url)
+    client.login("Uploader@bot", UPLOADER_BOT_PASSWORD)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def admin(wiki: Wiki, api_url: str) -> Iterator[ApiClient]:
+    client = ApiClient(api_url)
+    client.login("Admin@bot", ADMIN_BOT_PASSWORD)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def plain(wiki: Wiki, api_url: str, accounts: Accounts) -> Iterator[ApiClient]:
+    client = ApiClient(api_url)
+    client.login_main("Plain", accounts.plain_password)
+    yield client
+    client.close()

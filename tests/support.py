@@ -1,0 +1,79 @@
+"""Test helpers: an API client over real HTTP, and the reference accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+DOCREF_TAIL = (" for API usage. Subscribe to the mediawiki-api-announce mailing list at "
+               "&lt;https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce.lists"
+               ".wikimedia.org/&gt; for notice of API deprecations and breaking changes.")
+
+
+@dataclass(frozen=True)
+class Accounts:
+    admin_password: str = "AdminPass-2024!"
+    uploader_password: str = "UploaderPass-2024!"
+    plain_password: str = "PlainPass-2024!"
+
+
+class ApiClient:
+    """A cookie-keeping client for api.php, like the clients people use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = "wikiupload-tests/1.0"
+        self.csrf: str | None = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def get(self, **params: Any) -> dict[str, Any]:
+        return self.raw("GET", params).json()  # type: ignore[no-any-return]
+
+    def post(self, files: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+        return self.raw("POST", params, files=files).json()  # type: ignore[no-any-return]
+
+    def raw(self, method: str, params: dict[str, Any], files: dict[str, Any] | None = None,
+            **kwargs: Any) -> requests.Response:
+        params = {"format": "json", **params}
+        params = {k: v for k, v in params.items() if v is not None}
+        if method == "GET":
+            return self.http.get(self.url, params=params, timeout=60, **kwargs)
+        if files:
+            parts = {k: (None, str(v)) for k, v in params.items()}
+            parts.update(files)
+            return self.http.post(self.url, files=parts, timeout=60, **kwargs)
+        return self.http.post(self.url, data=params, timeout=60, **kwargs)
+
+    def token(self, kind: str = "csrf") -> str:
+        reply = self.get(action="query", meta="tokens", type=kind)
+        return str(reply["query"]["tokens"][f"{kind}token"])
+
+    def login(self, name: str, password: str) -> dict[str, Any]:
+        reply = self.post(action="login", lgname=name, lgpassword=password,
+                          lgtoken=self.token("login"))
+        if reply.get("login", {}).get("result") != "Success":
+            raise AssertionError(f"login of {name} failed: {reply}")
+        self.csrf = self.token()
+        return reply
+
+    def login_main(self, name: str, password: str) -> dict[str, Any]:
+        reply = self.post(action="clientlogin", username=name, password=password,
+                          loginreturnurl="http://127.0.0.1/", logintoken=self.token("login"))
+        if reply.get("clientlogin", {}).get("status") != "PASS":
+            raise AssertionError(f"clientlogin of {name} failed: {reply}")
+        self.csrf = self.token()
+        return reply
+
+
+def docref(api_url: str) -> str:
+    return f"See {api_url}{DOCREF_TAIL}"
+
+
+def error_of(api_url: str, code: str, info: str, **extra: Any) -> dict[str, Any]:
+    """The bc/fv1 error envelope MediaWiki sends."""
+    return {"error": {"code": code, "info": info, **extra, "*": docref(api_url)}}
