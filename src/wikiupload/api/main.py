@@ -46,6 +46,10 @@ class MainModule(ApiModule):
         return "main"
 
     @classmethod
+    def all_params(cls) -> tuple[Param, ...]:
+        return cls.main_params()
+
+    @classmethod
     def main_params(cls) -> tuple[Param, ...]:
         actions = {name: name for name in registry.modules_in_group("action")}
         formats = {name: name for name in registry.modules_in_group("format")}

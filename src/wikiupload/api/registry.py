@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from functools import cache
 from typing import TypeVar
 
 from wikiupload.api.module import ApiModule
@@ -10,11 +12,7 @@ from wikiupload.api.module import ApiModule
 _MODULES: dict[str, type[ApiModule]] = {}
 M = TypeVar("M", bound=type[ApiModule])
 
-# Modules register themselves on import; this list makes sure they are imported.
-MODULE_PACKAGES = (
-    "wikiupload.api.formats",
-    "wikiupload.api.query",
-)
+INFRASTRUCTURE = frozenset({"context", "main", "module", "output", "params", "registry"})
 
 
 def register(cls: M) -> M:
@@ -22,9 +20,13 @@ def register(cls: M) -> M:
     return cls
 
 
+@cache
 def load_all() -> None:
-    for package in MODULE_PACKAGES:
-        importlib.import_module(package)
+    """Import every module file of this package; modules register themselves on import."""
+    package = importlib.import_module("wikiupload.api")
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in INFRASTRUCTURE:
+            importlib.import_module(f"wikiupload.api.{info.name}")
 
 
 def get(path: str) -> type[ApiModule] | None:
