@@ -1,0 +1,5 @@
+import sys
+
+from wikiupload.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""``wikiupload serve``: migrate the schema, make the first administrator, run the server."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from sqlalchemy import func, select
+
+from wikiupload.app import create_app
+from wikiupload.auth.users import create_user
+from wikiupload.config import Settings
+from wikiupload.db.models import User
+from wikiupload.wiki import Wiki
+
+FIRST_ADMIN = "Admin"
+FIRST_ADMIN_GROUPS = ["sysop", "bureaucrat", "interface-admin"]
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "serve", help="run the server (creates or migrates the schema first)")
+    parser.add_argument("--data", type=Path, help="data directory")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    parser.add_argument("--config", type=Path, help="TOML settings file")
+    parser.set_defaults(run=run)
+
+
+def ensure_first_admin(wiki: Wiki) -> str | None:
+    """On a wiki without users, create the administrator; returns its password once."""
+    with wiki.db() as db:
+        if db.scalar(select(func.count()).select_from(User)):
+            return None
+        password = secrets.token_urlsafe(18)
+        create_user(db, FIRST_ADMIN, password, FIRST_ADMIN_GROUPS)
+        db.commit()
+        return password
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    wiki = Wiki.open(settings)
+    password = ensure_first_admin(wiki)
+    if password is not None:
+        print(f"Created the administrator account: user {FIRST_ADMIN!r}, password {password!r}")
+        print("This password is shown only once; keep it somewhere safe.", flush=True)
+    print(f"wikiupload serving {settings.base_url}{settings.script_path}/api.php "
+          f"(data in {settings.data_dir.resolve()})", flush=True)
+    uvicorn.run(create_app(settings, wiki), host=settings.host, port=settings.port,
+                log_level="info", proxy_headers=True)
+    return 0

@@ -1,0 +1,50 @@
+"""The wikiupload command: accounts and bot passwords through the real entry point."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from wikiupload.auth.users import check_bot_password, check_password, find_user
+from wikiupload.cli import main
+from wikiupload.cli.serve import ensure_first_admin
+from wikiupload.config import load
+from wikiupload.wiki import Wiki
+
+
+def test_user_and_botpassword_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    assert main(["--data", str(data), "user", "add", "alice", "--password", "pw-12345",
+                 "--group", "uploader", "--group", "bot"]) == 0
+    assert main(["--data", str(data), "botpassword", "add", "Alice", "tool",
+                 "--grants", "basic", "uploadfile"]) == 0
+    out = capsys.readouterr().out
+    assert "login name: Alice@tool" in out
+    password = re.search(r"password:\s+(\S+)", out)
+    assert password is not None and re.fullmatch(r"[0-9a-w]{32}", password.group(1))
+    wiki = Wiki.open(load(env={}, data_dir=data))
+    with wiki.db() as db:
+        user = find_user(db, "Alice")
+        assert user is not None and check_password(user, "pw-12345")
+        assert check_bot_password(db, user, "tool", password.group(1))
+    wiki.close()
+
+
+def test_duplicate_user_is_a_clear_error(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--data", str(tmp_path), "user", "add", "Bob", "--password", "x"]
+    assert main(args) == 0
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_first_start_creates_admin_once(tmp_path: Path) -> None:
+    wiki = Wiki.open(load(env={}, data_dir=tmp_path))
+    password = ensure_first_admin(wiki)
+    assert password and ensure_first_admin(wiki) is None
+    with wiki.db() as db:
+        admin = find_user(db, "Admin")
+        assert admin is not None and check_password(admin, password)
+    wiki.close()
