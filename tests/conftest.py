@@ -8,6 +8,7 @@ with ``WIKIUPLOAD_TEST_POSTGRES_URL``).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -22,9 +23,12 @@ import uvicorn
 from sqlalchemy import text
 
 from wikiupload.app import create_app
+from wikiupload.auth.passwords import hash_password
 from wikiupload.auth.users import add_bot_password, create_user
 from wikiupload.config import Settings, load
 from wikiupload.db.engine import make_engine, migrate
+import wikiupload.db.file_models  # noqa: F401  (registers the file tables)
+import wikiupload.db.stash_models  # noqa: F401
 from wikiupload.db.models import Base
 from wikiupload.wiki import Wiki
 
@@ -181,21 +185,35 @@ def accounts() -> Accounts:
     return Accounts()
 
 
+@functools.cache
+def _hashed(password: str) -> str:
+    """Hash each test password once per session (scrypt is deliberately slow)."""
+    return hash_password(password)
+
+
 def populate(wiki: Wiki, accounts: Accounts) -> None:
     """The reference wiki's accounts: Admin, Uploader (with bot passwords) and Plain."""
     with wiki.db() as db:
-        admin = create_user(db, "Admin", accounts.admin_password,
-                            ["sysop", "bureaucrat", "uploader"])
-        uploader = create_user(db, "Uploader", accounts.uploader_password, ["uploader"])
-        create_user(db, "Plain", accounts.plain_password, [])
-        add_bot_password(db, uploader, "bot", UPLOADER_BOT_PASSWORD,
-                         ["basic", "highvolume", "editpage", "createeditmovepage",
-                          "uploadfile", "uploadeditmovefile"])
-        add_bot_password(db, admin, "bot", ADMIN_BOT_PASSWORD,
-                         ["basic", "highvolume", "editpage", "createeditmovepage",
-                          "uploadfile", "uploadeditmovefile", "delete", "editprotected",
-                          "protect", "patrol", "rollback"])
+        admin = create_user(db, "Admin", "", ["sysop", "bureaucrat", "uploader"])
+        uploader = create_user(db, "Uploader", "", ["uploader"])
+        plain = create_user(db, "Plain", "", [])
+        for user, password in ((admin, accounts.admin_password),
+                               (uploader, accounts.uploader_password),
+                               (plain, accounts.plain_password)):
+            user.password = _hashed(password)
+        bots = (
+            (uploader, UPLOADER_BOT_PASSWORD, UPLOADER_GRANTS),
+            (admin, ADMIN_BOT_PASSWORD, [*UPLOADER_GRANTS, "delete", "editprotected",
+                                         "protect", "patrol", "rollback"]),
+        )
+        for user, password, grants in bots:
+            bot = add_bot_password(db, user, "bot", "unused", grants)
+            bot.password = _hashed(password)
         db.commit()
+
+
+UPLOADER_GRANTS = ["basic", "highvolume", "editpage", "createeditmovepage", "uploadfile",
+                   "uploadeditmovefile"]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from wikiupload.config import Settings
 from wikiupload.web.api_endpoint import api_endpoint
+from wikiupload.web.files import serve_file
 from wikiupload.wiki import Wiki
 
 
@@ -25,6 +26,9 @@ def create_app(settings: Settings, wiki: Wiki | None = None) -> Starlette:
     script = settings.script_path.rstrip("/")
     paths = dict.fromkeys([f"{script}/api.php", "/api.php", "/w/api.php"])
     routes = [Route(path, api_endpoint, methods=methods) for path in paths]
+    if settings.upload_path.startswith("/"):
+        routes.append(Route(f"{settings.upload_path.rstrip('/')}/{{path:path}}", serve_file,
+                            methods=["GET", "HEAD"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.wiki = wiki
     return app

@@ -32,12 +32,13 @@ DEFAULT_GROUP_PERMISSIONS: dict[str, dict[str, bool]] = {
         "reupload-shared": True, "minoredit": True, "editmyusercss": True,
         "editmyuserjson": True, "editmyuserjs": True, "editmyuserjsredirect": True,
         "purge": True, "sendemail": True, "applychangetags": True, "changetags": True,
-        "editcontentmodel": True,
+        "editcontentmodel": True, "writeapi": True,
     },
     "autoconfirmed": {"autoconfirmed": True, "editsemiprotected": True},
     "bot": {
         "bot": True, "autoconfirmed": True, "editsemiprotected": True, "nominornewtalk": True,
         "autopatrol": True, "suppressredirect": True, "apihighlimits": True,
+        "writeapi": True,
     },
     "sysop": {
         "block": True, "createaccount": True, "delete": True, "bigdelete": True,
@@ -73,9 +74,10 @@ DEFAULT_PROHIBITED_EXTENSIONS = (
 # $wgMimeTypeExclusions default.
 DEFAULT_MIME_TYPE_EXCLUSIONS = (
     "text/html", "application/javascript", "text/javascript", "text/x-javascript",
-    "application/x-shellscript", "application/x-msdownload", "application/x-msmetafile",
-    "text/scriptlet", "application/x-msdos-program", "application/x-msi",
-    "application/java", "application/xml", "text/xml",
+    "application/x-shellscript", "application/x-php", "text/x-php", "text/x-python",
+    "text/x-perl", "text/x-bash", "text/x-sh", "text/x-csh", "text/scriptlet",
+    "application/x-msdownload", "application/x-msmetafile", "application/java",
+    "application/xml", "text/xml",
 )
 
 

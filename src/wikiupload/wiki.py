@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from wikiupload.config import Settings
 from wikiupload.db.engine import make_engine, make_sessionmaker, migrate
+from wikiupload.filerepo.repo import FileRepo
 
 
 @dataclass
@@ -36,6 +38,10 @@ class Wiki:
     def db(self) -> Iterator[Session]:
         with self.sessionmaker() as session:
             yield session
+
+    @cached_property
+    def filerepo(self) -> FileRepo:
+        return FileRepo.from_settings(self.settings)
 
     @property
     def session_cookie_name(self) -> str:

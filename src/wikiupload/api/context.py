@@ -62,6 +62,7 @@ class ApiContext:
     response_headers: dict[str, str] = field(default_factory=dict)
     module_path: str = "main"
     query: Any = None
+    raw_output: tuple[str, bytes] | None = None   # (content type, body) sent instead of the result
 
     @property
     def settings(self) -> Any:

@@ -25,7 +25,7 @@ class JsonFormat(ApiModule):
     name = "json"
     group = "format"
     class_name = "ApiFormatJson"
-    read_rights = False
+    help_url = "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Data_formats"
     params = JSON_PARAMS
     description = "Output data in JSON format."
 
@@ -44,7 +44,7 @@ class NoneFormat(ApiModule):
     name = "none"
     group = "format"
     class_name = "ApiFormatNone"
-    read_rights = False
+    help_url = "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Data_formats"
     description = "Output nothing."
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:

@@ -21,8 +21,8 @@ from wikiupload.api.output import (
     render_warnings,
 )
 from wikiupload.api.params import Param, split_multi, validate
-from wikiupload.auth import sessions
-from wikiupload.auth.tokens import ANONYMOUS_CSRF, TOKEN_TYPES, check_token
+from wikiupload.auth import cookies, origin, sessions
+from wikiupload.auth.tokens import token_matches
 from wikiupload.auth.users import Principal, anonymous, principal
 from wikiupload.errors import ApiError
 from wikiupload.i18n.messages import Message, available_languages
@@ -57,10 +57,10 @@ class MainModule(ApiModule):
             Param("action", "string", default="help", submodules=actions),
             Param("format", "string", default="jsonfm", submodules=formats),
             Param("maxlag", "integer"),
-            Param("smaxage", "integer", default=0, min=0),
-            Param("maxage", "integer", default=0, min=0),
+            Param("smaxage", "integer", default=0),
+            Param("maxage", "integer", default=0),
             Param("assert", ("anon", "bot", "user")),
-            Param("assertuser", "user"),
+            Param("assertuser", "user", user_types=("name",)),
             Param("requestid", "string"),
             Param("servedby", "boolean", default=False),
             Param("curtimestamp", "boolean", default=False),
@@ -125,7 +125,7 @@ class MainRunner:
         ctx.lang = self._language(raw.get("uselang", "user"))
         errorlang = raw.get("errorlang", "uselang")
         ctx.errorlang = ctx.lang if errorlang == "uselang" else self._language(errorlang)
-        ctx.same_origin = "origin" not in raw and "callback" not in raw
+        ctx.same_origin = not origin.lacks_same_origin(raw, ctx.request.headers)
         if "requestid" in raw:
             ctx.result["requestid"] = raw["requestid"]
         if ctx.settings.show_hostnames or "servedby" in raw:
@@ -234,7 +234,13 @@ class MainRunner:
         for key in ("requestid", "servedby", "curtimestamp", "uselang", "errorlang"):
             if key in ctx.result:
                 out[key] = ctx.result.pop(key)
-        if ctx.warnings:
+        if ctx.warnings and any(w.module == "main" for w in ctx.warnings):
+            out["warnings"] = render_warnings(ctx)
+        elif ctx.warnings:
+            # A submodule's warnings follow batchcomplete and continue, as MediaWiki's do.
+            for key in ("batchcomplete", "continue"):
+                if key in ctx.result:
+                    out[key] = ctx.result.pop(key)
             out["warnings"] = render_warnings(ctx)
         out.update(ctx.result)
         return out
@@ -251,6 +257,8 @@ class MainRunner:
         elif ctx.request.method == "POST" or ctx.module_path != "help":
             headers["Cache-Control"] = self.CACHE_PRIVATE
         headers.update(ctx.response_headers)
+        if error is None and ctx.raw_output is not None:
+            return ApiResponse(status, ctx.raw_output[1], ctx.raw_output[0], headers)
         if self.format == "none":
             return ApiResponse(status, b"", "text/plain; charset=utf-8", headers)
         encoded = encode_json(payload, ctx, bool(self.format_params.get("utf8")),
@@ -267,18 +275,13 @@ class MainRunner:
 
 def token_is_valid(ctx: ApiContext, kind: str, token: str) -> bool:
     """Anonymous callers have the constant CSRF token; others an HMAC of a session secret."""
-    salt, secret_name = TOKEN_TYPES.get(kind, ("", "default"))
-    if ctx.user.is_anon and secret_name == "default":
-        return token == ANONYMOUS_CSRF
-    if not ctx.session.has_secret(secret_name):
-        return False
-    return check_token(ctx.session.secret(secret_name), salt, token)
+    return token_matches(ctx.session, ctx.user.is_anon, kind, token)
 
 
 def identify(ctx_db: Any, wiki: Any, state: sessions.SessionState, ip: str) -> Principal:
     """The caller behind a session: its user (bot-password grants applied) or anonymous."""
     if state.user_id:
-        found = principal(ctx_db, wiki.settings, state.user_id, state.data.get("bot_app_id"))
+        found = principal(ctx_db, wiki.settings, state.user_id, state.bot_app_id)
         if found is not None:
             return found
         state.clear()
@@ -291,15 +294,25 @@ def new_request_id() -> str:
 
 def handle(wiki: Any, request: HttpRequest, *, invalid_method: bool = False,
            body_error: str | None = None) -> ApiResponse:
-    """Run one API request in its own database transaction (called in a worker thread)."""
-    cookie_name = wiki.session_cookie_name
+    """Run one API request in its own database transaction (called in a worker thread).
+
+    Requests without same-origin protection (JSONP, ``origin=*``) run anonymously with a
+    throwaway session; ``origin=`` must match the Origin header (else HTTP 403).
+    """
+    params = _normalise(request.params)
+    policy = origin.evaluate(params, request.headers)
+    if policy.rejected:
+        return ApiResponse(403, origin.MISMATCH_TEXT.encode(), "text/html; charset=UTF-8",
+                           dict(policy.headers))
+    jar = cookies.SessionCookies(wiki.settings.cookie_prefix)
     started = time.monotonic()
     with wiki.db() as db:
-        state = sessions.load(db, request.cookies.get(cookie_name))
-        old_id = state.id
+        state = sessions.SessionState() if policy.lacks_same_origin else jar.load(
+            db, request.cookies)
+        before_id, before_name = state.id, jar.name_for(state)
         user = identify(db, wiki, state, request.client_ip)
         ctx = ApiContext(wiki=wiki, request=request, db=db, session=state, user=user,
-                         params=_normalise(request.params))
+                         params=params, response_headers=dict(policy.headers))
         runner = MainRunner(ctx)
         if invalid_method:
             runner.fail_with = ApiError("apierror-invalidmethod", code="invalidmethod", status=405)
@@ -317,9 +330,7 @@ def handle(wiki: Any, request: HttpRequest, *, invalid_method: bool = False,
             response = runner._respond(error_result(ctx, error), error=error)
         sessions.save(db, state, wiki.settings.session_expiry)
         db.commit()
-    if state.id != old_id:
-        lifetime = wiki.settings.session_expiry if state.id else 0
-        response.cookies.append((cookie_name, state.id or "", lifetime))
+    response.cookies.extend(jar.changes(before_id, before_name, state))
     log.debug("api %s in %.1f ms", ctx.module_path, (time.monotonic() - started) * 1000)
     return response
 

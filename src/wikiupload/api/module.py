@@ -26,10 +26,12 @@ class ApiModule(ABC):
     class_name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     help_url: ClassVar[str] = ""
+    more_help_urls: ClassVar[tuple[str, ...]] = ()   # further help pages after help_url
     examples: ClassVar[tuple[tuple[str, str], ...]] = ()   # (query string, description)
     deprecated: ClassVar[bool] = False
     internal: ClassVar[bool] = False
     generator: ClassVar[bool] = False
+    dynamic_parameters: ClassVar[bool] = False       # takes parameters it cannot declare
 
     @classmethod
     def path(cls) -> str:

@@ -11,7 +11,7 @@ from wikiupload.api.context import ApiContext, Warning_
 from wikiupload.errors import ApiError
 from wikiupload.i18n.messages import Message, render
 
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 
 
 class Fv1Bool:
@@ -19,6 +19,13 @@ class Fv1Bool:
 
     def __init__(self, value: bool) -> None:
         self.value = value
+
+
+class JsonNull:
+    """A JSON ``null`` kept in the output (plain None values are dropped)."""
+
+
+JSON_NULL = JsonNull()
 
 
 def for_formatversion(value: Any, fv2: bool) -> Any:
@@ -34,6 +41,8 @@ def for_formatversion(value: Any, fv2: bool) -> Any:
         return [for_formatversion(item, fv2) for item in value if item is not None]
     if isinstance(value, Fv1Bool):
         return value.value
+    if isinstance(value, JsonNull):
+        return None
     if value is True and not fv2:
         return ""
     return value
@@ -129,5 +138,5 @@ def jsonfm_page(body: bytes, api_url: str) -> bytes:
     ).encode()
 
 
-__all__ = ["Fv1Bool", "Warning_", "docref", "encode_json", "error_result", "for_formatversion",
-           "jsonfm_page", "render_warnings"]
+__all__ = ["JSON_NULL", "Fv1Bool", "JsonNull", "Warning_", "docref", "encode_json",
+           "error_result", "for_formatversion", "jsonfm_page", "render_warnings"]

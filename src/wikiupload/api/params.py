@@ -44,6 +44,8 @@ class Param:
     submodules: Mapping[str, str] | None = None
     deprecated_values: frozenset[str] = frozenset()
     help: str = ""
+    user_types: tuple[str, ...] = ()       # "user" params: accepted kinds (paraminfo subtypes)
+    submodule_param_prefix: str = ""        # e.g. "g" for query's generator parameter
 
     @property
     def is_enum(self) -> bool:
@@ -121,7 +123,7 @@ class Validator:
             return present
         if raw is None:
             if param.required:
-                raise ApiError("apierror-missingparam", name, code=f"no{name}")
+                raise ApiError("apierror-missingparam", name, code="missingparam")
             return [] if param.multi and param.default is None else self._default(param)
         if param.deprecated:
             self.ctx.warn(self.module, Message("apiwarn-deprecation-parameter", (name,)),

@@ -52,9 +52,19 @@ class SessionState:
             self.dirty = True
         return secrets_map[name]
 
-    def reset(self, user_id: int, **data: Any) -> None:
-        """New id and fresh token secrets: what logging in or out does."""
-        if self.id is not None:
+    @property
+    def bot_app_id(self) -> str | None:
+        """The bot password's app id when this is a bot-password session."""
+        value = self.data.get("bot_app_id")
+        return value if isinstance(value, str) and self.user_id else None
+
+    def reset(self, user_id: int, *, keep_previous: bool = False, **data: Any) -> None:
+        """New id and fresh token secrets: what logging in or out does.
+
+        ``keep_previous`` leaves the old session stored: a bot-password login starts a session
+        of its own next to the cookie session, as MediaWiki's session providers do.
+        """
+        if self.id is not None and not keep_previous:
             self.removed_id = self.id
         self.id = new_session_id()
         self.user_id = user_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +59,31 @@ def normalize_username(name: str) -> str | None:
     return name[0].upper() + name[1:]
 
 
+_UNUSABLE_NAME_CHARS = set("#<>[]|{}/\x00") | {chr(c) for c in range(32)}
+
+
+def usable_username(name: str) -> str | None:
+    """Canonical form of a name an existing account could have, or None.
+
+    Laxer than ``normalize_username`` (which is for new accounts): ``@`` and ``:`` may
+    appear, as in MediaWiki's "usable" names; IP addresses are never user names.
+    """
+    name = " ".join(name.replace("_", " ").split())
+    if not name or len(name.encode()) > MAX_NAME_BYTES or _is_ip(name):
+        return None
+    if any(ch in _UNUSABLE_NAME_CHARS for ch in name):
+        return None
+    return name[0].upper() + name[1:]
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
 def rights_for_groups(settings: Settings, groups: tuple[str, ...]) -> list[str]:
     """Rights in MediaWiki's order: per group in order, each group's rights in config order."""
     table = settings.rights_of_groups()
@@ -82,11 +108,23 @@ def anonymous(ip: str, settings: Settings) -> Principal:
     return Principal(0, ip, (), tuple(rights_for_groups(settings, IMPLICIT_ANON_GROUPS)))
 
 
-def explicit_groups(db: DbSession, user_id: int) -> tuple[str, ...]:
+def all_groups(settings: Settings) -> list[str]:
+    """Every configured group except the implicit ones, in configuration order."""
+    names = dict.fromkeys([*settings.rights_of_groups(), *settings.revoke_permissions])
+    return [name for name in names if name not in IMPLICIT_USER_GROUPS]
+
+
+def group_memberships(db: DbSession, user_id: int) -> list[tuple[str, datetime | None]]:
+    """The unexpired explicit groups of a user with their expiry (None: never)."""
     now = datetime.now(UTC)
     rows = db.scalars(select(UserGroup).where(UserGroup.user_id == user_id)
                       .order_by(UserGroup.group)).all()
-    return tuple(row.group for row in rows if row.expiry is None or _aware(row.expiry) > now)
+    return [(row.group, _aware(row.expiry) if row.expiry else None) for row in rows
+            if row.expiry is None or _aware(row.expiry) > now]
+
+
+def explicit_groups(db: DbSession, user_id: int) -> tuple[str, ...]:
+    return tuple(group for group, _ in group_memberships(db, user_id))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from wikiupload.api.context import HttpRequest
 from wikiupload.api.main import ApiResponse, handle
+from wikiupload.auth.cookies import set_cookie_header
 from wikiupload.http.form import FormData, parse_urlencoded, read_multipart
 from wikiupload.http.multipart import MultipartError, parse_options_header
 from wikiupload.wiki import Wiki
@@ -84,12 +85,8 @@ async def _run(wiki: Wiki, http_request: HttpRequest, *, invalid_method: bool = 
     response = Response(result.body, status_code=result.status, headers=result.headers,
                         media_type=result.content_type)
     for name, value, lifetime in result.cookies:
-        if value:
-            response.set_cookie(name, value, max_age=None, path="/", httponly=True,
-                                secure=wiki.settings.cookie_secure, samesite="lax")
-        else:
-            response.delete_cookie(name, path="/")
-        del lifetime
+        response.headers.append("set-cookie", set_cookie_header(
+            name, value, lifetime, secure=wiki.settings.cookie_secure))
     return response
 
 

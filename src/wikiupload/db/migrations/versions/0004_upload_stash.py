@@ -1,0 +1,48 @@
+"""upload stash
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "uploadstash",
+        sa.Column("key", sa.String(255), primary_key=True),
+        sa.Column("user_id", ID, nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("orig_name", sa.Text(), nullable=False),
+        sa.Column("temp_name", sa.Text(), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha1", sa.String(40), nullable=False),
+        sa.Column("mime", sa.String(255), nullable=False),
+        sa.Column("media_type", sa.String(16), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("bits", sa.Integer(), nullable=False),
+        sa.Column("props", sa.Text(), nullable=False),
+        sa.Column("source_type", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("chunk_index", sa.Integer(), nullable=False),
+        sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_uploadstash_user", "uploadstash", ["user_id"])
+    op.create_index("ix_uploadstash_timestamp", "uploadstash", ["timestamp"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_uploadstash_timestamp", "uploadstash")
+    op.drop_index("ix_uploadstash_user", "uploadstash")
+    op.drop_table("uploadstash")

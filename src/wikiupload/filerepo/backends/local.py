@@ -1,0 +1,243 @@
+"""LocalBackend: objects are files under a root directory.
+
+Every write goes to a temp file in the destination directory, is fsynced, then renamed into
+place (``os.replace``, or ``os.link`` when overwriting is not allowed), and the directory is
+fsynced, so a reader or a crash never sees a partial object.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import shutil
+import stat as stat_module
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from wikiupload.filerepo.backends.base import (
+    COPY_BUFFER_SIZE,
+    TEMP_PREFIX,
+    AlreadyExists,
+    InvalidPath,
+    NotFound,
+    ObjectStat,
+    PathConflict,
+    StorageError,
+    check_path,
+    check_prefix,
+)
+
+__all__ = ["LocalBackend"]
+
+FILE_MODE = 0o644
+
+
+def copy_stream(src: BinaryIO, dst: BinaryIO) -> None:
+    """Copy with a bounded buffer; never holds a whole file in memory."""
+    shutil.copyfileobj(src, dst, COPY_BUFFER_SIZE)
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalBackend:
+    """A StorageBackend on a local directory tree."""
+
+    def __init__(self, root: Path, *, file_mode: int = FILE_MODE) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root.resolve()
+        self.file_mode = file_mode
+
+    def __repr__(self) -> str:
+        return f"LocalBackend({str(self.root)!r})"
+
+    # -- paths -------------------------------------------------------------------------------
+
+    def local_path(self, path: str) -> Path:
+        """The file system path of an object; never outside the root (symlinks included)."""
+        full = self.root / check_path(path)
+        resolved = full.resolve()
+        if resolved != full and not resolved.is_relative_to(self.root):
+            raise InvalidPath(f"path {path!r} escapes the storage root")
+        return full
+
+    def _make_parent(self, target: Path) -> None:
+        """Create the missing directories above ``target``, fsyncing each new entry."""
+        missing: list[Path] = []
+        parent = target.parent
+        while parent != self.root and not parent.is_dir():
+            missing.append(parent)
+            parent = parent.parent
+        for directory in reversed(missing):
+            try:
+                directory.mkdir()
+            except FileExistsError:  # made meanwhile by someone else, or an object
+                if directory.is_dir():
+                    continue
+                raise PathConflict(f"{target}: a parent is an object") from None
+            except NotADirectoryError as exc:
+                raise PathConflict(f"{target}: a parent is an object") from exc
+            fsync_dir(directory.parent)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def put_file(self, path: str, source: Path, *, move: bool = False,
+                 overwrite: bool = True) -> None:
+        target = self.local_path(path)
+        self._make_parent(target)
+        if move and self._rename_into(source, target, overwrite):
+            return
+        with _open_source(source) as src:
+            self._write_atomically(target, src, overwrite)
+        if move:
+            source.unlink()
+
+    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True) -> None:
+        target = self.local_path(path)
+        self._make_parent(target)
+        self._write_atomically(target, io.BytesIO(data), overwrite)
+
+    def copy(self, src: str, dst: str, *, overwrite: bool = True) -> None:
+        target = self.local_path(dst)
+        with self.open(src) as reader:
+            self._make_parent(target)
+            self._write_atomically(target, reader, overwrite)
+
+    def move(self, src: str, dst: str, *, overwrite: bool = True) -> None:
+        source = self.local_path(src)
+        target = self.local_path(dst)
+        if not source.is_file():
+            raise NotFound(src)
+        self._make_parent(target)
+        try:
+            self._commit(source, target, overwrite)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:  # a mount point inside the root
+                raise
+            self.copy(src, dst, overwrite=overwrite)
+            source.unlink()
+        fsync_dir(source.parent)
+
+    def delete(self, path: str, *, missing_ok: bool = False) -> None:
+        target = self.local_path(path)
+        try:
+            if target.is_dir():
+                raise IsADirectoryError(path)
+            target.unlink()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            if missing_ok:
+                return
+            raise NotFound(path) from exc
+        fsync_dir(target.parent)
+
+    def _rename_into(self, source: Path, target: Path, overwrite: bool) -> bool:
+        """Move a file by renaming when source and target share a file system."""
+        try:
+            with open(source, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.chmod(source, self.file_mode)
+            self._commit(source, target, overwrite)
+        except FileNotFoundError as exc:
+            raise NotFound(str(source)) from exc
+        except IsADirectoryError as exc:
+            raise StorageError(f"{source} is a directory") from exc
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                return False
+            raise
+        return True
+
+    def _write_atomically(self, target: Path, reader: BinaryIO, overwrite: bool) -> None:
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                copy_stream(reader, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, self.file_mode)
+            self._commit(temp, target, overwrite)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+
+    def _commit(self, ready: Path, target: Path, overwrite: bool) -> None:
+        """Atomically give the complete file ``ready`` the name ``target``."""
+        if target.is_dir():
+            raise PathConflict(f"{target} is a directory")
+        if overwrite:
+            os.replace(ready, target)
+        elif self._link_exclusive(ready, target):
+            ready.unlink()
+        fsync_dir(target.parent)
+
+    @staticmethod
+    def _link_exclusive(ready: Path, target: Path) -> bool:
+        """Name ``ready`` as ``target`` unless it exists; True if ``ready`` is still there."""
+        try:
+            os.link(ready, target)
+        except FileExistsError as exc:
+            raise AlreadyExists(str(target)) from exc
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise
+            # No hard links on this file system: best effort check-then-rename.
+            if target.exists():
+                raise AlreadyExists(str(target)) from exc
+            os.rename(ready, target)
+            return False
+        return True
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def open(self, path: str) -> BinaryIO:
+        target = self.local_path(path)
+        try:
+            return open(target, "rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise NotFound(path) from exc
+
+    def exists(self, path: str) -> bool:
+        return self.local_path(path).is_file()
+
+    def stat(self, path: str) -> ObjectStat:
+        try:
+            info = self.local_path(path).stat()
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise NotFound(path) from exc
+        if not stat_module.S_ISREG(info.st_mode):
+            raise NotFound(path)
+        return ObjectStat(size=info.st_size, mtime=info.st_mtime)
+
+    def iter(self, prefix: str = "") -> Iterator[str]:
+        check_prefix(prefix)
+        directory, _, _ = prefix.rpartition("/")
+        start = self.root / directory if directory else self.root
+        if not start.is_dir() or start.is_symlink():
+            return iter(())
+        found = []
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = [d for d in dirnames if not d.startswith(TEMP_PREFIX)]
+            base = Path(dirpath).relative_to(self.root).as_posix()
+            for name in filenames:
+                rel = name if base == "." else f"{base}/{name}"
+                if not name.startswith(TEMP_PREFIX) and rel.startswith(prefix):
+                    found.append(rel)
+        return iter(sorted(found))
+
+
+def _open_source(source: Path) -> BinaryIO:
+    try:
+        return open(source, "rb")
+    except FileNotFoundError as exc:
+        raise NotFound(str(source)) from exc
+    except IsADirectoryError as exc:
+        raise StorageError(f"{source} is a directory") from exc

@@ -1,0 +1,116 @@
+"""The upload stash: files kept in the repository's temp zone until published, per user."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session as DbSession
+
+from wikiupload.db.stash_models import StashedFile
+from wikiupload.errors import ApiError
+from wikiupload.filerepo.backends.base import NotFound
+from wikiupload.filerepo.repo import FileRepo, mw_timestamp, normalize_extension
+
+KEY_PATTERN = re.compile(r"^[\w\-.]+\.\w*$")
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _B36[rest] + digits
+        if number == 0:
+            return digits
+
+
+def new_key(user_id: int, extension: str) -> str:
+    """``<time base 36>.<random base 36>.<user id>.<ext>``, the shape of MediaWiki's keys."""
+    stamp = base36(int(time.time() * 1_000_000))
+    return f"{stamp}.{base36(secrets.randbits(32))}.{user_id}.{extension}"
+
+
+def key_is_valid(key: str) -> bool:
+    return bool(KEY_PATTERN.match(key))
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What verification learned about a file, kept with the stashed copy."""
+
+    size: int
+    sha1: str
+    mime: str
+    media_type: str = "UNKNOWN"
+    width: int = 0
+    height: int = 0
+    bits: int = 0
+    metadata: Any = None
+
+
+class UploadStash:
+    """Stash rows plus their bytes under ``temp/`` of the file repository."""
+
+    def __init__(self, db: DbSession, repo: FileRepo) -> None:
+        self.db = db
+        self.repo = repo
+
+    def store(self, source: Path, *, user_id: int, orig_name: str, facts: FileFacts,
+              source_type: str = "file", move: bool = True) -> StashedFile:
+        """Move (or copy) a local file into the stash and record it."""
+        extension = normalize_extension(orig_name.rsplit(".", 1)[-1]) if "." in orig_name else ""
+        key = new_key(user_id, extension)
+        now = datetime.now(UTC).replace(microsecond=0)
+        temp_name = f"{mw_timestamp(now)}!{key}"
+        path = self.repo.temp_path(temp_name)
+        self.repo.backend.put_file(path, source, move=move)
+        row = StashedFile(
+            key=key, user_id=user_id, path=path, orig_name=orig_name, temp_name=temp_name,
+            size=facts.size, sha1=facts.sha1, mime=facts.mime, media_type=facts.media_type,
+            width=facts.width, height=facts.height, bits=facts.bits,
+            props=json.dumps({"metadata": facts.metadata}), source_type=source_type,
+            status="finished", chunk_index=0, timestamp=now)
+        self.db.add(row)
+        self.db.flush()
+        return row
+
+    def get(self, key: str, user_id: int) -> StashedFile:
+        """The stashed file for a key, with MediaWiki's checks and error codes in order."""
+        if not key_is_valid(key):
+            raise ApiError("uploadstash-bad-path-bad-format", key)
+        if user_id == 0:
+            raise ApiError("stashnotloggedin")
+        row = self.db.get(StashedFile, key)
+        if row is None:
+            raise ApiError("uploadstash-file-not-found", key)
+        if row.status == "finished" and row.size == 0:
+            raise ApiError("uploadstash-zero-length")
+        if row.status == "finished" and not self.repo.backend.exists(row.path):
+            raise ApiError("uploadstash-bad-path")
+        if row.user_id != user_id:
+            raise ApiError("uploadstash-wrong-owner", key)
+        return row
+
+    def remove(self, row: StashedFile) -> None:
+        """Forget a stashed file; its bytes are deleted (already moved ones are gone)."""
+        try:
+            self.repo.backend.delete(row.path, missing_ok=True)
+        except NotFound:
+            pass
+        self.db.execute(delete(StashedFile).where(StashedFile.key == row.key))
+
+    def files_of(self, user_id: int) -> list[StashedFile]:
+        return list(self.db.scalars(select(StashedFile).where(StashedFile.user_id == user_id)
+                                    .order_by(StashedFile.timestamp)))
+
+    @staticmethod
+    def metadata(row: StashedFile) -> Any:
+        return json.loads(row.props or "{}").get("metadata")

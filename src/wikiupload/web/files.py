@@ -1,0 +1,252 @@
+"""Serve repository files at ``{upload_path}/…``: current versions, old versions, thumbnails.
+
+Deleted and stashed files are never served here. Responses carry the stored MIME type (from
+the ``image``/``oldimage`` row when there is one), an ETag (the SHA-1) and Last-Modified,
+answer conditional requests with 304 and single byte ranges with 206/416, and stream from
+the backend in chunks. Types a browser could run as a document (SVG, XML, HTML, unknown)
+get a sandboxing Content-Security-Policy, and every response ``nosniff``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from email.utils import formatdate, parsedate_to_datetime
+from typing import BinaryIO
+
+from sqlalchemy import select
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from wikiupload.db.file_models import Image, OldImage
+from wikiupload.filerepo import FileRepo, InvalidPath, Location, NotFound
+from wikiupload.wiki import Wiki
+
+__all__ = ["CSP_SANDBOX", "content_type_for", "file_repo", "serve_file"]
+
+CHUNK_SIZE = 256 * 1024
+CSP_SANDBOX = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+DEFAULT_TYPE = "application/octet-stream"
+TYPES_BY_EXTENSION = {
+    "png": "image/png", "gif": "image/gif", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+    "jpe": "image/jpeg", "webp": "image/webp", "bmp": "image/bmp", "tif": "image/tiff",
+    "tiff": "image/tiff", "svg": "image/svg+xml", "djvu": "image/vnd.djvu",
+    "xcf": "image/x-xcf", "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv",
+    "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg", "spx": "audio/ogg",
+    "ogv": "video/ogg", "webm": "video/webm", "mp4": "video/mp4", "mp3": "audio/mpeg",
+    "wav": "audio/wav", "flac": "audio/flac", "mid": "audio/midi", "midi": "audio/midi",
+    "stl": "application/sla",
+}
+# Types a browser shows passively; everything else is sandboxed when opened directly.
+_PASSIVE_TYPES = frozenset({"application/pdf", "application/ogg"})
+_MIME = re.compile(r"[a-z0-9][\w.+-]*/[a-z0-9][\w.+-]*", re.IGNORECASE | re.ASCII)
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def file_repo(wiki: Wiki) -> FileRepo:
+    """The wiki's repository (``wiki.filerepo`` when the wiki has one)."""
+    repo = getattr(wiki, "filerepo", None)
+    if isinstance(repo, FileRepo):
+        return repo
+    return FileRepo.from_settings(wiki.settings)
+
+
+def content_type_for(name: str) -> str:
+    """The MIME type to serve a file as, judged by its extension."""
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    return TYPES_BY_EXTENSION.get(extension, DEFAULT_TYPE)
+
+
+def needs_sandbox(mime: str) -> bool:
+    major, _, minor = mime.partition("/")
+    if major in ("audio", "video") or mime in _PASSIVE_TYPES:
+        return False
+    return not (major == "image" and "xml" not in minor)
+
+
+@dataclass(frozen=True)
+class _Served:
+    stream: BinaryIO
+    size: int
+    mtime: float
+    mime: str
+    etag: str
+
+    @property
+    def last_modified(self) -> str:
+        return formatdate(self.mtime, usegmt=True)
+
+
+async def serve_file(request: Request) -> Response:
+    """Starlette endpoint for ``{upload_path}/{path:path}`` (GET and HEAD)."""
+    wiki: Wiki = request.app.state.wiki
+    repo = file_repo(wiki)
+    location = repo.locate(str(request.path_params.get("path", "")))
+    if location is None:
+        return _not_found()
+    try:
+        served = await run_in_threadpool(_open, wiki, repo, location)
+    except (NotFound, InvalidPath, ValueError):  # ValueError: not a usable file name
+        return _not_found()
+    try:
+        return _respond(request, served)
+    except BaseException:
+        served.stream.close()
+        raise
+
+
+def _open(wiki: Wiki, repo: FileRepo, location: Location) -> _Served:
+    """Open the object and describe it; the size is that of the version opened."""
+    row: Image | OldImage | None = None
+    if location.zone == "thumb":
+        path = repo.thumb_path(location.name, location.thumb_name)
+    elif location.zone == "archive":
+        path, row = repo.archive_path(location.archive_name), _old_row(wiki, location)
+    else:
+        path, row = repo.public_path(location.name), _current_row(wiki, location.name)
+    stream = repo.backend.open(path)
+    try:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+        mtime = repo.backend.stat(path).mtime
+    except BaseException:
+        stream.close()
+        raise
+    served_name = location.thumb_name or location.name
+    mime = content_type_for(served_name)
+    etag = f'"{size:x}-{int(mtime * 1000):x}"'
+    if row is not None:
+        row_mime = f"{row.major_mime}/{row.minor_mime}"
+        if _MIME.fullmatch(row_mime) and row.major_mime != "unknown":
+            mime = row_mime.lower()
+        if row.sha1 and row.size == size:
+            etag = f'"{row.sha1}"'
+    return _Served(stream, size, mtime, mime, etag)
+
+
+def _current_row(wiki: Wiki, name: str) -> Image | None:
+    with wiki.db() as db:
+        return db.get(Image, name)
+
+
+def _old_row(wiki: Wiki, location: Location) -> OldImage | None:
+    query = select(OldImage).where(OldImage.name == location.name,
+                                   OldImage.archive_name == location.archive_name)
+    with wiki.db() as db:
+        row = db.execute(query).scalars().first()
+    if row is not None and row.deleted & 1:  # the file itself is hidden
+        raise NotFound(location.archive_name)
+    return row
+
+
+def _respond(request: Request, served: _Served) -> Response:
+    headers = {
+        "ETag": served.etag,
+        "Last-Modified": served.last_modified,
+        "Accept-Ranges": "bytes",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if needs_sandbox(served.mime):
+        headers["Content-Security-Policy"] = CSP_SANDBOX
+    if _not_modified(request, served):
+        served.stream.close()
+        return Response(status_code=304, headers=headers)
+    headers["Content-Type"] = served.mime
+    status, start, length = 200, 0, served.size
+    try:
+        byte_range = _requested_range(request, served)
+    except _Unsatisfiable:
+        served.stream.close()
+        headers["Content-Range"] = f"bytes */{served.size}"
+        headers["Content-Type"] = "text/plain"
+        return Response(b"Requested range not satisfiable\n", 416, headers)
+    if byte_range is not None:
+        status, (start, length) = 206, byte_range
+        headers["Content-Range"] = f"bytes {start}-{start + length - 1}/{served.size}"
+    headers["Content-Length"] = str(length)
+    if request.method == "HEAD":
+        served.stream.close()
+        return Response(b"", status, headers)
+    return StreamingResponse(_chunks(served.stream, start, length), status, headers,
+                             background=BackgroundTask(served.stream.close))
+
+
+def _chunks(stream: BinaryIO, start: int, length: int) -> Iterator[bytes]:
+    try:
+        stream.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = stream.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                raise OSError("stored file ended early")
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        stream.close()
+
+
+def _not_modified(request: Request, served: _Served) -> bool:
+    """If-None-Match (weak comparison), else If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or served.etag.removeprefix("W/") in tags
+    since = _parse_date(request.headers.get("if-modified-since"))
+    return since is not None and int(served.mtime) <= since
+
+
+class _Unsatisfiable(Exception):
+    """The requested range lies outside the file."""
+
+
+def _requested_range(request: Request, served: _Served) -> tuple[int, int] | None:
+    """(start, length) of a single satisfiable range, or None to send the whole file."""
+    header = request.headers.get("range")
+    if header is None or not _if_range_holds(request, served):
+        return None
+    match = _RANGE.fullmatch(header.strip().replace(" ", ""))
+    if match is None or match.group(0) == "bytes=-":
+        return None  # several ranges or a syntax we do not know: send the whole file
+    first, last, size = match.group(1), match.group(2), served.size
+    if first == "":
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise _Unsatisfiable
+        return max(0, size - suffix), min(suffix, size)
+    start = int(first)
+    if last and int(last) < start:
+        return None  # invalid: ignore the header
+    if start >= size:
+        raise _Unsatisfiable
+    end = min(int(last), size - 1) if last else size - 1
+    return start, end - start + 1
+
+
+def _if_range_holds(request: Request, served: _Served) -> bool:
+    if_range = request.headers.get("if-range")
+    if if_range is None:
+        return True
+    if if_range.startswith(('"', "W/")):
+        return if_range == served.etag and not if_range.startswith("W/")
+    return if_range.strip() == served.last_modified
+
+
+def _parse_date(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp())
+
+
+def _not_found() -> Response:
+    return Response(b"Not Found\n", 404, {"Content-Type": "text/plain",
+                                           "X-Content-Type-Options": "nosniff"})

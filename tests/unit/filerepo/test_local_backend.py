@@ -1,0 +1,135 @@
+"""LocalBackend specifics: files on disk, renames, permissions, symlinks, storage URLs.
+
+The behaviour shared with MemoryBackend is in test_backend_contract.py.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from wikiupload.filerepo.backends import (
+    InvalidPath,
+    LocalBackend,
+    MemoryBackend,
+    NotFound,
+    backend_from_url,
+)
+from wikiupload.filerepo.backends.base import TEMP_PREFIX
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "images"
+
+
+@pytest.fixture
+def backend(root: Path) -> LocalBackend:
+    return LocalBackend(root)
+
+
+def test_objects_are_plain_files_under_the_root(backend: LocalBackend, root: Path) -> None:
+    backend.put_bytes("a/ab/Example.png", b"png")
+    assert (root / "a" / "ab" / "Example.png").read_bytes() == b"png"
+    assert backend.local_path("a/ab/Example.png") == root.resolve() / "a/ab/Example.png"
+
+
+def test_files_are_world_readable(backend: LocalBackend, root: Path, tmp_path: Path) -> None:
+    source = tmp_path / "upload"
+    source.write_bytes(b"x")
+    source.chmod(0o600)  # like a mkstemp spool file
+    backend.put_file("a/moved", source, move=True)
+    backend.put_bytes("a/written", b"y")
+    for name in ("moved", "written"):
+        assert stat.S_IMODE((root / "a" / name).stat().st_mode) == 0o644
+
+
+def test_move_renames_on_the_same_file_system(backend: LocalBackend, root: Path,
+                                              tmp_path: Path) -> None:
+    source = tmp_path / "upload"
+    source.write_bytes(b"data")
+    inode = source.stat().st_ino
+    backend.put_file("m/file", source, move=True)
+    assert (root / "m" / "file").stat().st_ino == inode
+    assert not source.exists()
+
+
+def test_move_across_file_systems_copies(backend: LocalBackend, root: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "upload"
+    source.write_bytes(b"far away")
+    real_replace = os.replace
+    attempts: list[str] = []
+
+    def rename_fails_across_devices(src: str | Path, dst: str | Path) -> None:
+        attempts.append(str(src))
+        if Path(src) == source:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", rename_fails_across_devices)
+    backend.put_file("x/file", source, move=True)
+    assert attempts[0] == str(source) and len(attempts) == 2  # rename, then temp copy
+    assert (root / "x" / "file").read_bytes() == b"far away"
+    assert not source.exists()
+    assert [p.name for p in (root / "x").iterdir()] == ["file"]
+
+
+def test_symlink_out_of_the_root_is_refused(backend: LocalBackend, root: Path,
+                                            tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_bytes(b"secret")
+    (root / "a").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(InvalidPath):
+        backend.open("a/secret")
+    with pytest.raises(InvalidPath):
+        backend.put_bytes("a/new", b"x")
+    assert not (outside / "new").exists()
+    assert list(backend.iter()) == []
+
+
+def test_symlink_inside_the_root_is_followed(backend: LocalBackend, root: Path) -> None:
+    backend.put_bytes("real/file", b"x")
+    (root / "alias").symlink_to(root / "real", target_is_directory=True)
+    assert backend.exists("alias/file")
+
+
+def test_iter_skips_temp_files(backend: LocalBackend, root: Path) -> None:
+    backend.put_bytes("a/ab/File.png", b"x")
+    (root / "a" / "ab" / f"{TEMP_PREFIX}abc").write_bytes(b"partial")
+    assert list(backend.iter()) == ["a/ab/File.png"]
+    with pytest.raises(InvalidPath):
+        backend.open(f"a/ab/{TEMP_PREFIX}abc")
+
+
+def test_files_changed_behind_its_back(backend: LocalBackend, root: Path) -> None:
+    backend.put_bytes("a/f", b"x")
+    (root / "a" / "f").unlink()
+    with pytest.raises(NotFound):
+        backend.stat("a/f")
+    (root / "a" / "d").mkdir()
+    with pytest.raises(NotFound):
+        backend.stat("a/d")
+
+
+def test_root_is_created(tmp_path: Path) -> None:
+    LocalBackend(tmp_path / "new" / "root")
+    assert (tmp_path / "new" / "root").is_dir()
+
+
+def test_backend_from_url(tmp_path: Path) -> None:
+    default = backend_from_url("", tmp_path / "images")
+    assert isinstance(default, LocalBackend)
+    assert default.root == (tmp_path / "images").resolve()
+    explicit = backend_from_url(f"file://{tmp_path}/files%20here", tmp_path / "unused")
+    assert isinstance(explicit, LocalBackend)
+    assert explicit.root == (tmp_path / "files here").resolve()
+    assert isinstance(backend_from_url("memory://", tmp_path), MemoryBackend)
+    for bad in ("file://host/path", "file:relative/path", "s3://bucket/prefix", "ftp://x"):
+        with pytest.raises(ValueError):
+            backend_from_url(bad, tmp_path)
