@@ -1,0 +1,156 @@
+"""Wiki pages and their revisions: find, read and save (what WikiPage/RevisionStore do).
+
+Revisions hold the whole wikitext of the page's main slot. ``Revision.sha1`` is the hex
+SHA-1 of the UTF-8 text and ``Revision.size`` its length in bytes, as MediaWiki reports them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+from urllib.parse import quote
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as DbSession
+
+from wikiupload.config import Settings
+from wikiupload.db.models import Page, Revision, User
+from wikiupload.titles import Title
+
+__all__ = [
+    "Actor", "content_model_for", "edit_url", "find_page", "find_pages", "iso_timestamp",
+    "is_redirect", "latest_revision", "latest_revisions", "page_title", "page_url",
+    "save_page", "text_sha1",
+]
+
+NS_USER, NS_MEDIAWIKI = 2, 8
+_REDIRECT = re.compile(r"^\s*#REDIRECT\s*:?\s*\[\[[^\]]+\]\]", re.IGNORECASE)
+_CODE_MODELS = {".css": "css", ".js": "javascript", ".json": "json"}
+
+
+class Actor(Protocol):
+    """Who makes an edit: a ``Principal`` or a ``User`` row both fit."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; naive ones (SQLite gives those back) are UTC already."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso_timestamp(moment: datetime) -> str:
+    """The API's timestamp format, ``2024-01-31T12:00:00Z``."""
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def text_sha1(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def page_title(page: Page) -> Title:
+    return Title(page.namespace, page.title.replace("_", " "))
+
+
+def find_page(db: DbSession, title: Title) -> Page | None:
+    return db.scalars(select(Page).where(Page.namespace == title.namespace,
+                                         Page.title == title.db_key)).first()
+
+
+def find_pages(db: DbSession, titles: Iterable[Title]) -> dict[Title, Page]:
+    """The existing pages among ``titles`` (one query per namespace)."""
+    by_ns: dict[int, set[str]] = {}
+    for title in titles:
+        by_ns.setdefault(title.namespace, set()).add(title.db_key)
+    found: dict[Title, Page] = {}
+    for ns, keys in by_ns.items():
+        rows = db.scalars(select(Page).where(Page.namespace == ns, Page.title.in_(keys)))
+        for page in rows:
+            found[page_title(page)] = page
+    return found
+
+
+def latest_revision(db: DbSession, page: Page) -> Revision | None:
+    return db.get(Revision, page.latest) if page.latest else None
+
+
+def latest_revisions(db: DbSession, pages: Sequence[Page]) -> dict[int, Revision]:
+    """Page id -> its latest revision, for many pages in one query."""
+    ids = [page.latest for page in pages if page.latest]
+    if not ids:
+        return {}
+    rows = db.scalars(select(Revision).where(Revision.id.in_(ids)))
+    return {rev.page_id: rev for rev in rows}
+
+
+def is_redirect(text: str) -> bool:
+    return _REDIRECT.match(text) is not None
+
+
+def content_model_for(title: Title) -> str:
+    """The content model a new page gets: code pages by suffix, else wikitext."""
+    suffix = "." + title.text.rsplit(".", 1)[-1] if "." in title.text else ""
+    model = _CODE_MODELS.get(suffix)
+    if model is None:
+        return "wikitext"
+    if title.namespace == NS_MEDIAWIKI:
+        return model
+    if title.namespace == NS_USER and "/" in title.text:
+        return model
+    return "wikitext"
+
+
+def save_page(db: DbSession, title: Title, text: str, comment: str, user: Actor, *,
+              minor: bool = False, tags: Sequence[str] = (),
+              timestamp: datetime | None = None, count_edit: bool = True) -> Revision:
+    """Add a revision with ``text`` to the page at ``title``, creating the page if needed.
+
+    The caller commits. ``count_edit`` adds one to the user's edit count, as an edit does.
+    """
+    now = as_utc(timestamp or datetime.now(UTC)).replace(microsecond=0)
+    page = find_page(db, title)
+    if page is None:
+        page = Page(namespace=title.namespace, title=title.db_key, latest=0, touched=now,
+                    length=0, content_model=content_model_for(title))
+        db.add(page)
+        db.flush()
+    data = text.encode()
+    revision = Revision(page_id=page.id, parent_id=page.latest, user_id=user.id,
+                        user_text=user.name, timestamp=now, comment=comment, content=text,
+                        sha1=text_sha1(text), size=len(data), minor=minor,
+                        tags=",".join(tags))
+    db.add(revision)
+    db.flush()
+    page.latest = revision.id
+    page.touched = now
+    page.length = len(data)
+    if count_edit and user.id:
+        db.execute(update(User).where(User.id == user.id)
+                   .values(edit_count=User.edit_count + 1))
+    db.flush()
+    return revision
+
+
+def _url_key(title: Title, settings: Settings) -> str:
+    """``wfUrlencode`` of the prefixed DB key: ``:`` ``/`` and a few others stay readable."""
+    prefixed = title.prefixed(settings.sitename).replace(" ", "_")
+    return quote(prefixed, safe=";@$!*(),/~:")
+
+
+def page_url(settings: Settings, title: Title) -> str:
+    """The full URL of a page, through ``$wgArticlePath``."""
+    path = settings.article_path.replace("$1", _url_key(title, settings))
+    return settings.base_url + path
+
+
+def edit_url(settings: Settings, title: Title) -> str:
+    script = settings.script_path.rstrip("/")
+    return (f"{settings.base_url}{script}/index.php?title={_url_key(title, settings)}"
+            "&action=edit")
