@@ -22,13 +22,14 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
+import wikiupload.db.archive_models  # noqa: F401
+import wikiupload.db.file_models  # noqa: F401  (registers the file tables)
+import wikiupload.db.stash_models  # noqa: F401
 from wikiupload.app import create_app
 from wikiupload.auth.passwords import hash_password
 from wikiupload.auth.users import add_bot_password, create_user
 from wikiupload.config import Settings, load
 from wikiupload.db.engine import make_engine, migrate
-import wikiupload.db.file_models  # noqa: F401  (registers the file tables)
-import wikiupload.db.stash_models  # noqa: F401
 from wikiupload.db.models import Base
 from wikiupload.wiki import Wiki
 
@@ -260,3 +261,15 @@ def plain(wiki: Wiki, api_url: str, accounts: Accounts) -> Iterator[ApiClient]:
     client.login_main("Plain", accounts.plain_password)
     yield client
     client.close()
+
+
+@pytest.fixture
+def job_worker(wiki: Wiki) -> Iterator[Any]:
+    """A job worker thread for the test's wiki (what ``serve`` embeds)."""
+    from wikiupload.jobs.worker import Worker
+
+    worker = Worker(wiki, poll_interval=0.05)
+    thread = worker.start_thread()
+    yield worker
+    worker.stop()
+    thread.join(10)

@@ -49,6 +49,34 @@ class ApiClient:
             return self.http.post(self.url, files=parts, timeout=60, **kwargs)
         return self.http.post(self.url, data=params, timeout=60, **kwargs)
 
+    def upload(self, filename: str, data: bytes, content_type: str = "application/octet-stream",
+               **params: Any) -> dict[str, Any]:
+        """action=upload with a multipart ``file`` part, as mwclient and pywikibot send it."""
+        return self.post(files={"file": (filename, data, content_type)}, action="upload",
+                         filename=filename, token=self.csrf, **params)
+
+    def chunk(self, filename: str, data: bytes, offset: int, filesize: int,
+              filekey: str | None = None, **params: Any) -> dict[str, Any]:
+        """One chunk of a chunked upload (stash=1, as clients send it)."""
+        return self.post(files={"chunk": (filename, data, "application/octet-stream")},
+                         action="upload", filename=filename, token=self.csrf, stash="1",
+                         filesize=filesize, offset=offset, filekey=filekey, **params)
+
+    def chunked(self, filename: str, data: bytes, size: int,
+                **params: Any) -> list[dict[str, Any]]:
+        """Upload ``data`` in chunks of ``size``; returns every reply."""
+        replies, key, offset = [], None, 0
+        while offset < len(data) or not replies:
+            reply = self.chunk(filename, data[offset:offset + size], offset, len(data), key,
+                               **params)
+            replies.append(reply)
+            upload = reply.get("upload", {})
+            key = upload.get("filekey", key)
+            if upload.get("result") != "Continue":
+                break
+            offset = upload["offset"]
+        return replies
+
     def token(self, kind: str = "csrf") -> str:
         reply = self.get(action="query", meta="tokens", type=kind)
         return str(reply["query"]["tokens"][f"{kind}token"])

@@ -168,6 +168,8 @@ class Settings:
                                         "$wgCopyUploadTimeout")
     enable_async_uploads: bool = _setting(False, "Allow async=1 uploads (job queue).",
                                           "$wgEnableAsyncUploads")
+    embedded_job_worker: bool = _setting(
+        True, "Run a job worker thread inside `serve` (else run `wikiupload jobs run`).")
     upload_stash_max_age: int = _setting(21600, "Lifetime of stashed files, seconds.",
                                          "$wgUploadStashMaxAge")
     change_tags: list[str] = _setting_factory(
@@ -198,7 +200,9 @@ def describe() -> list[tuple[str, str, str, Any]]:
     """(name, MediaWiki variable, help, default) for every setting, for docs and --help."""
     rows = []
     for f in dataclasses.fields(Settings):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default
+        if default is dataclasses.MISSING and f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
         rows.append((f.name, f.metadata.get("mediawiki", ""), f.metadata["help"], default))
     return rows
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.auth_helpers import DELETED, set_cookies
 from tests.support import Accounts, ApiClient, error_of
 

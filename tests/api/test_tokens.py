@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 from tests.api.auth_helpers import SESSION_COOKIE, TOKEN, set_cookies
 from tests.support import ApiClient
 

@@ -173,7 +173,6 @@ class MainRunner:
         return values
 
     def _check_format_params(self, fmt: str) -> None:
-        ctx = self.ctx
         fmt_cls = registry.get(fmt)
         if fmt_cls is not None:
             self.format_params = self._validate(fmt_cls, fmt_cls.all_params())

@@ -63,9 +63,14 @@ class Param:
 class ValidationContext(Protocol):
     """What validation needs from the request: limits and a place to put warnings."""
 
-    high_limits: bool
-    max_values: int
-    max_values_high: int
+    @property
+    def high_limits(self) -> bool: ...
+
+    @property
+    def max_values(self) -> int: ...
+
+    @property
+    def max_values_high(self) -> int: ...
 
     def warn(self, module: str, message: Message, code: str | None = None) -> None: ...
 

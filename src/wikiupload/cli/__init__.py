@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wikiupload.cli import accounts, serve, settings_doc
+from wikiupload.cli import accounts, jobs, serve, settings_doc
 from wikiupload.config import Settings, load
 
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(commands)
     accounts.register(commands)
     settings_doc.register(commands)
+    jobs.register(commands)
     return parser
 
 

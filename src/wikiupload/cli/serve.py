@@ -14,6 +14,7 @@ from wikiupload.app import create_app
 from wikiupload.auth.users import create_user
 from wikiupload.config import Settings
 from wikiupload.db.models import User
+from wikiupload.jobs.worker import Worker
 from wikiupload.wiki import Wiki
 
 FIRST_ADMIN = "Admin"
@@ -49,6 +50,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("This password is shown only once; keep it somewhere safe.", flush=True)
     print(f"wikiupload serving {settings.base_url}{settings.script_path}/api.php "
           f"(data in {settings.data_dir.resolve()})", flush=True)
-    uvicorn.run(create_app(settings, wiki), host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=True)
+    worker = Worker(wiki) if settings.embedded_job_worker else None
+    if worker is not None:
+        worker.start_thread()
+    try:
+        uvicorn.run(create_app(settings, wiki), host=settings.host, port=settings.port,
+                    log_level="info", proxy_headers=True)
+    finally:
+        if worker is not None:
+            worker.stop()
     return 0

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wikiupload.db.models import ID, Base
 
-__all__ = ["StashedFile"]
+__all__ = ["Job", "StashedFile", "UploadStatus"]
 
 
 class StashedFile(Base):
@@ -35,4 +35,34 @@ class StashedFile(Base):
     source_type: Mapped[str] = mapped_column(String(16), default="file")
     status: Mapped[str] = mapped_column(String(16), default="finished")
     chunk_index: Mapped[int] = mapped_column(Integer, default=0)
+    expected_size: Mapped[int] = mapped_column(BigInteger, default=0)   # chunked: filesize
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UploadStatus(Base):
+    """What checkstatus reports for a filekey while an async job works on it."""
+
+    __tablename__ = "upload_status"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ID, primary_key=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    expires: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Job(Base):
+    """A durable job (assemble chunks, publish a stashed file, fetch a URL)."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_state_run_after", "state", "run_after"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(64))
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[int] = mapped_column(BigInteger, default=0)
+    claimed_by: Mapped[str] = mapped_column(String(255), default="")
+    claimed_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    created: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -239,10 +239,12 @@ class FileRepo:
                              lambda target: self.backend.put_file(target, source, move=move))
 
     def publish_stored(self, name: str, stored_path: str, *, timestamp: datetime | str,
-                       archive: bool = True) -> PublishResult:
-        """publish() from an object already in the store (filerevert, undelete)."""
+                       archive: bool = True, move: bool = False) -> PublishResult:
+        """publish() from an object already in the store (stash, filerevert, undelete);
+        ``move`` renames it into place instead of copying it."""
+        transfer = self.backend.move if move else self.backend.copy
         return self._publish(name, timestamp, archive,
-                             lambda target: self.backend.copy(stored_path, target))
+                             lambda target: transfer(stored_path, target))
 
     def _publish(self, name: str, timestamp: datetime | str, archive: bool,
                  store: Callable[[str], None]) -> PublishResult:

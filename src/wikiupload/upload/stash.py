@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
-from wikiupload.filerepo.backends.base import NotFound
 from wikiupload.filerepo.repo import FileRepo, mw_timestamp, normalize_extension
 
 KEY_PATTERN = re.compile(r"^[\w\-.]+\.\w*$")
@@ -100,11 +99,12 @@ class UploadStash:
         return row
 
     def remove(self, row: StashedFile) -> None:
-        """Forget a stashed file; its bytes are deleted (already moved ones are gone)."""
-        try:
-            self.repo.backend.delete(row.path, missing_ok=True)
-        except NotFound:
-            pass
+        """Forget a stashed file and delete its bytes."""
+        self.repo.backend.delete(row.path, missing_ok=True)
+        self.forget(row)
+
+    def forget(self, row: StashedFile) -> None:
+        """Forget a stashed file whose bytes were moved elsewhere (published)."""
         self.db.execute(delete(StashedFile).where(StashedFile.key == row.key))
 
     def files_of(self, user_id: int) -> list[StashedFile]:

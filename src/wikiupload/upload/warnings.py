@@ -5,7 +5,6 @@ The result is a JSON-serialisable ``dict[code, value]`` (jobs store it as it is)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,36 +15,21 @@ from wikiupload.db.file_models import FileArchive, Image, OldImage
 from wikiupload.db.models import Page
 from wikiupload.filerepo.repo import normalize_extension, sha1_base36
 from wikiupload.timestamps import iso
+from wikiupload.upload.filenames import is_thumb_name, split_name
 
-# Camera-generated name prefixes (the default of MediaWiki's filename-prefix-blacklist).
-CAMERA_PREFIXES = ("CIMG", "DSC_", "DSCF", "DSCN", "DUW", "IMG", "JD", "MGP", "PICT")
+NAME_WARNINGS = ("badfilename", "filetype-unwanted-type")
+NAME_ONLY_FAMILY = ("thumb-name", "bad-prefix")
+
 NS_FILE = 6
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """The upload as warnings see it: final DB-key name, requested name, content hash."""
+    """The upload as warnings see it: final DB-key name, content hash and size."""
 
     name: str
-    requested: str
     sha1: str            # hex
     size: int
-    extension: str
-
-
-def bad_filename(candidate: Candidate) -> str | None:
-    comparable = candidate.requested.replace(" ", "_")
-    comparable = comparable[:1].upper() + comparable[1:]
-    if candidate.name not in (candidate.requested, comparable):
-        return candidate.name
-    return None
-
-
-def unwanted_type(extension: str, allowed: list[str], check: bool) -> list[Any] | None:
-    extensions = list(dict.fromkeys(allowed))
-    if not check or extension.lower() in extensions:
-        return None
-    return [extension, ", ".join(extensions), len(extensions)]
 
 
 def size_warnings(size: int, warn_above: int) -> dict[str, Any]:
@@ -57,26 +41,19 @@ def size_warnings(size: int, warn_above: int) -> dict[str, Any]:
     return found
 
 
-def _split(name: str) -> tuple[str, str]:
-    if "." not in name[1:]:
-        return name, ""
-    base, _, extension = name.rpartition(".")
-    return base, extension
+def exists_family(db: DbSession, name: str, name_warning: tuple[str, str] | None,
+                  ) -> tuple[str, str] | None:
+    """(warning code, name to report) for the first matching case, or None.
 
-
-def is_thumb_name(name: str) -> bool:
-    base, _ = _split(name)
-    return (base[3:6] == "px-" or base[2:5] == "px-") and bool(re.match(r"\d{2}", base[:2]))
-
-
-def exists_family(db: DbSession, name: str) -> tuple[str, str] | None:
-    """(warning code, name to report) for the first matching case, or None."""
+    ``name_warning`` is the name-only member of the family (``thumb-name`` or ``bad-prefix``)
+    that the title check found; the repository may turn it into a stronger one.
+    """
     if db.get(Image, name) is not None:
         return "exists", name
     page = db.scalars(select(Page.id).where(Page.namespace == NS_FILE, Page.title == name))
     if page.first() is not None:
         return "page-exists", name
-    base, extension = _split(name)
+    base, extension = split_name(name)
     normalized = normalize_extension(extension) if extension else ""
     if normalized != extension and db.get(Image, f"{base}.{normalized}") is not None:
         return "exists-normalized", f"{base}.{normalized}"
@@ -88,9 +65,7 @@ def exists_family(db: DbSession, name: str) -> tuple[str, str] | None:
     if is_thumb_name(name):
         original = f"{base.split('-', 1)[1]}.{extension}"
         return ("thumb" if db.get(Image, original) is not None else "thumb-name"), name
-    if any(base.startswith(prefix) for prefix in CAMERA_PREFIXES):
-        return "bad-prefix", name
-    return None
+    return name_warning
 
 
 def was_deleted(db: DbSession, name: str) -> bool:
@@ -114,20 +89,19 @@ def archived_duplicate(db: DbSession, sha1_b36: str, may_see_deleted: bool) -> s
     return row.name if may_see_deleted or not hidden else ""
 
 
-def check_warnings(db: DbSession, candidate: Candidate, *, allowed_extensions: list[str],
-                   check_extensions: bool, size_warning: int,
-                   may_see_deleted: bool) -> dict[str, Any]:
-    """All warnings for an upload, keyed and ordered as ApiUpload reports them."""
-    found: dict[str, Any] = {}
-    bad = bad_filename(candidate)
-    if bad is not None:
-        found["badfilename"] = bad
-    unwanted = unwanted_type(candidate.extension, allowed_extensions, check_extensions)
-    if unwanted is not None:
-        found["filetype-unwanted-type"] = unwanted
+def check_warnings(db: DbSession, candidate: Candidate, name_warnings: dict[str, Any], *,
+                   size_warning: int, may_see_deleted: bool) -> dict[str, Any]:
+    """All warnings for an upload, keyed and ordered as ApiUpload reports them.
+
+    ``name_warnings`` are those of the title check (badfilename, filetype-unwanted-type and
+    a name-only exists-family member).
+    """
+    found: dict[str, Any] = {key: name_warnings[key] for key in NAME_WARNINGS
+                             if key in name_warnings}
     found.update(size_warnings(candidate.size, size_warning))
+    family = next(((k, v) for k, v in name_warnings.items() if k in NAME_ONLY_FAMILY), None)
+    existing = exists_family(db, candidate.name, family)
     sha1_b36 = sha1_base36(candidate.sha1)
-    existing = exists_family(db, candidate.name)
     if was_deleted(db, candidate.name):
         found["was-deleted"] = candidate.name
     dupes = duplicates(db, sha1_b36, candidate.name if existing else None)

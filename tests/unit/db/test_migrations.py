@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+import wikiupload.db.archive_models  # noqa: F401
 import wikiupload.db.file_models  # noqa: F401
 import wikiupload.db.stash_models  # noqa: F401
 from wikiupload.db.engine import alembic_config, make_engine, migrate

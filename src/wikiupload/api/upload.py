@@ -1,0 +1,230 @@
+"""action=upload: parameters, mode selection and result shapes (ApiUpload)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wikiupload.api import registry
+from wikiupload.api.context import ApiContext
+from wikiupload.api.module import ApiModule
+from wikiupload.api.params import Param
+from wikiupload.db.stash_models import StashedFile
+from wikiupload.errors import ApiError
+from wikiupload.files.info import STASH_RESULT_PROPS, UPLOAD_RESULT_PROPS, file_info, stash_info
+from wikiupload.i18n.messages import Message, Num
+from wikiupload.upload.chunk_pipeline import ChunkPipeline
+from wikiupload.upload.pipeline import (
+    Outcome,
+    UploadOptions,
+    UploadPipeline,
+    check_upload_rights,
+)
+from wikiupload.upload.sources import UploadSource
+from wikiupload.upload.stash import UploadStash, key_is_valid
+from wikiupload.upload.status import upload_status
+
+
+@registry.register
+class UploadModule(ApiModule):
+    name = "upload"
+    class_name = "ApiUpload"
+    needs_token = "csrf"
+    must_post = True
+    write_mode = True
+    help_url = "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Upload"
+    description = ("Upload a file, or get the status of pending uploads. Use multipart "
+                   "form data for file contents.")
+    examples = (
+        ("action=upload&filename=Wiki.png&url=http%3A//upload.wikimedia.org/wikipedia/en/b/bc/"
+         "Wiki.png&token=123ABC", "Upload from a URL."),
+        ("action=upload&filename=Wiki.png&filekey=filekey&ignorewarnings=1&token=123ABC",
+         "Complete an upload that failed due to warnings."),
+    )
+    params = (
+        Param("filename", "string", help="Target filename."),
+        Param("comment", "string", default="",
+              help="Upload comment. Also used as the initial page text for new files if "
+                   "text is not specified."),
+        Param("tags", "tags", multi=True,
+              help="Change tags to apply to the upload log entry and file page revision."),
+        Param("text", "text", help="Initial page text for new files."),
+        Param("watch", "boolean", default=False, deprecated=True,
+              help="Watch the page."),
+        Param("watchlist", ("nochange", "preferences", "watch"), default="preferences",
+              help="Unconditionally add or remove the page from the current user's "
+                   "watchlist, use preferences or do not change watch."),
+        Param("ignorewarnings", "boolean", default=False, help="Ignore any warnings."),
+        Param("file", "upload", help="File contents."),
+        Param("url", "string", help="URL to fetch the file from."),
+        Param("filekey", "string",
+              help="Key that identifies a previous upload that was stashed temporarily."),
+        Param("sessionkey", "string", deprecated=True, help="Same as filekey."),
+        Param("stash", "boolean", default=False,
+              help="If set, the server will stash the file temporarily instead of adding it "
+                   "to the repository."),
+        Param("filesize", "integer", min=0, help="Filesize of entire upload."),
+        Param("offset", "integer", min=0, help="Offset of chunk in bytes."),
+        Param("chunk", "upload", help="Chunk contents."),
+        Param("async", "boolean", default=False,
+              help="Make potentially large file operations asynchronous when possible."),
+        Param("checkstatus", "boolean", default=False,
+              help="Only fetch the upload status for the given file key."),
+    )
+
+    def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
+        settings = ctx.settings
+        if not settings.enable_uploads:
+            raise ApiError("apierror-uploaddisabled", code="uploaddisabled")
+        self._check_tags(ctx, params["tags"])
+        self._check_filesize(ctx, params)
+        filekey = params["filekey"] or params["sessionkey"]
+        run_async = params["async"] and settings.enable_async_uploads
+        self._check_one_source(params, filekey)
+        if params["checkstatus"] and filekey:
+            ctx.result["upload"] = upload_status(ctx, filekey)
+            return
+        source = self._select_source(ctx, params, filekey, run_async)
+        check_upload_rights(ctx, by_url=bool(params["url"]))
+        if params["chunk"] is not None:
+            ctx.result["upload"] = self._run_chunk(ctx, params, source)
+            return
+        assert isinstance(source, UploadSource)
+        options = UploadOptions(filename=params["filename"], comment=params["comment"],
+                                text=params["text"], tags=tuple(params["tags"]),
+                                ignore_warnings=params["ignorewarnings"],
+                                stash=params["stash"], run_async=run_async)
+        outcome = UploadPipeline(ctx, source, options).run()
+        ctx.result["upload"] = self._result(ctx, outcome)
+
+    # -- request checks -------------------------------------------------------------------
+
+    @staticmethod
+    def _check_tags(ctx: ApiContext, tags: list[str]) -> None:
+        allowed = set(ctx.settings.change_tags)
+        bad = [tag for tag in tags if tag not in allowed]
+        if bad:
+            key = "tags-apply-not-allowed-one" if len(bad) == 1 else \
+                "tags-apply-not-allowed-multi"
+            raise ApiError(key, ", ".join(bad), len(bad), code="badtags",
+                           data={"disallowedtags": bad})
+        if tags and not ctx.user.can("applychangetags"):
+            raise ApiError("tags-apply-no-permission", code="badtags")
+
+    @staticmethod
+    def _check_filesize(ctx: ApiContext, params: dict[str, Any]) -> None:
+        """filesize above the maximum is clamped with a warning, as MediaWiki does."""
+        size = params["filesize"]
+        limit = ctx.settings.max_upload_size
+        if size is not None and size > limit:
+            ctx.warn("upload", Message("apiwarn-outofrange",
+                                       ("filesize", str(size), Num(0), Num(limit))),
+                     code="integeroutofrange")
+            params["filesize"] = limit
+
+    def _select_source(self, ctx: ApiContext, params: dict[str, Any], filekey: str | None,
+                       run_async: bool) -> UploadSource | StashedFile | None:
+        if not params["filename"]:
+            raise ApiError("apierror-missingparam", "filename", code="nofilename")
+        if params["chunk"] is not None:
+            return self._chunk_session(ctx, params, filekey)
+        if filekey:
+            if not key_is_valid(filekey):
+                raise ApiError("apierror-invalid-file-key", code="invalid-file-key")
+            row = UploadStash(ctx.db, ctx.wiki.filerepo).get(filekey, ctx.user.id)
+            return UploadSource.from_stash(row)
+        if params["file"] is not None:
+            if run_async:
+                raise ApiError("apierror-cannot-async-upload-file",
+                               code="cannot-async-upload-file")
+            return UploadSource.from_request_file(params["file"], params["filename"])
+        if not ctx.settings.allow_copy_uploads:
+            raise ApiError("copyuploaddisabled", code="copyuploaddisabled")
+        raise ApiError("apierror-copyuploadbadurl", code="copyuploadbadurl")
+
+    @staticmethod
+    def _check_one_source(params: dict[str, Any], filekey: str | None) -> None:
+        """Without a chunk, exactly one of filekey, file and url."""
+        chunk, upload, url = params["chunk"], params["file"], params["url"]
+        if chunk is None:
+            given = [name for name, value in (("filekey", filekey), ("file", upload),
+                                              ("url", url)) if value]
+            if not given:
+                raise ApiError("apierror-missingparam-one-of",
+                               quoted_list(["filekey", "file", "url"]), 3,
+                               code="missingparam")
+            if len(given) > 1:
+                raise ApiError("apierror-invalidparammix", quoted_list(given), len(given),
+                               code="invalidparammix")
+
+    @staticmethod
+    def _chunk_session(ctx: ApiContext, params: dict[str, Any],
+                       filekey: str | None) -> StashedFile | None:
+        """The chunk session a chunk continues (None for the first chunk)."""
+        offset = params["offset"]
+        if filekey and offset == 0:
+            raise ApiError("apierror-filekeynotallowed", code="filekeynotallowed")
+        if not filekey:
+            if offset != 0:
+                raise ApiError("apierror-filekeyneeded", code="filekeyneeded")
+            return None
+        return UploadStash(ctx.db, ctx.wiki.filerepo).get(filekey, ctx.user.id)
+
+    @staticmethod
+    def _run_chunk(ctx: ApiContext, params: dict[str, Any],
+                   session: StashedFile | UploadSource | None) -> dict[str, Any]:
+        assert session is None or not isinstance(session, UploadSource)
+        outcome = ChunkPipeline(ctx, params["chunk"], filename=params["filename"],
+                                filesize=params["filesize"], offset=params["offset"] or 0,
+                                session=session, ignore_warnings=params["ignorewarnings"],
+                                run_async=params["async"]
+                                and ctx.settings.enable_async_uploads).run()
+        if outcome.result == "Warning":
+            return {"result": "Warning", "warnings": outcome.warnings, "filekey": outcome.key,
+                    "sessionkey": outcome.key}
+        result: dict[str, Any] = {"warnings": outcome.warnings} if outcome.warnings else {}
+        if outcome.result == "Continue":
+            return result | {"result": "Continue", "offset": outcome.offset,
+                             "filekey": outcome.key}
+        if outcome.result == "Poll":
+            return result | {"result": "Poll", "stage": "queued", "filekey": outcome.key}
+        assert outcome.stashed is not None
+        return result | {"result": "Success", "filekey": outcome.key,
+                         "imageinfo": stash_info(ctx, outcome.stashed, STASH_RESULT_PROPS)}
+
+    # -- results --------------------------------------------------------------------------
+
+    def _result(self, ctx: ApiContext, outcome: Outcome) -> dict[str, Any]:
+        if outcome.queued:
+            queued: dict[str, Any] = {"result": "Poll", "stage": "queued",
+                                      "filename": outcome.name}
+            return queued | ({"warnings": outcome.warnings} if outcome.warnings else {})
+        if outcome.published is not None:
+            result: dict[str, Any] = {"result": "Success", "filename": outcome.name}
+            if outcome.warnings:
+                result["warnings"] = outcome.warnings
+            result["imageinfo"] = file_info(ctx, outcome.published.image, UPLOAD_RESULT_PROPS,
+                                            name=outcome.name)
+            return result
+        stashed = outcome.stashed
+        if outcome.warnings and not UploadModule._ignoring(ctx):
+            result = {"result": "Warning", "warnings": outcome.warnings}
+            if stashed is not None:
+                result.update({"filekey": stashed.key, "sessionkey": stashed.key})
+            return result
+        assert stashed is not None
+        result = {}
+        if outcome.warnings:
+            result["warnings"] = outcome.warnings
+        result.update({"result": "Success", "filekey": stashed.key, "sessionkey": stashed.key,
+                       "imageinfo": stash_info(ctx, stashed, STASH_RESULT_PROPS)})
+        return result
+
+    @staticmethod
+    def _ignoring(ctx: ApiContext) -> bool:
+        return "ignorewarnings" in ctx.params
+
+
+def quoted_list(names: list[str]) -> str:
+    """``"a", "b" and "c"``, as MediaWiki lists parameter names in messages."""
+    quoted = [f'"{name}"' for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

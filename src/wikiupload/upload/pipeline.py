@@ -1,0 +1,205 @@
+"""The steps of one upload after its mode is known: verify, check rights on the title,
+compute warnings, then stash or publish — each step's failure in MediaWiki's shape."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wikiupload.auth.users import groups_with_right
+from wikiupload.db.file_models import Image
+from wikiupload.errors import ApiError, permission_denied
+from wikiupload.i18n.messages import Message, has_message, render
+from wikiupload.jobs.queue import enqueue
+from wikiupload.media.images import describe
+from wikiupload.upload import verification
+from wikiupload.upload.publish import Published, PublishRequest, publish
+from wikiupload.upload.sources import UploadSource
+from wikiupload.upload.stash import FileFacts, UploadStash
+from wikiupload.upload.status import get_status, set_status
+from wikiupload.upload.warnings import Candidate, check_warnings
+
+if TYPE_CHECKING:
+    from wikiupload.api.context import ApiContext
+    from wikiupload.db.stash_models import StashedFile
+
+
+@dataclass
+class UploadOptions:
+    filename: str
+    comment: str = ""
+    text: str | None = None
+    tags: tuple[str, ...] = ()
+    ignore_warnings: bool = False
+    stash: bool = False
+    run_async: bool = False
+
+
+@dataclass
+class Outcome:
+    """What happened: a published file, a stashed one (with warnings), or both absent."""
+
+    name: str = ""
+    warnings: dict[str, Any] = field(default_factory=dict)
+    published: Published | None = None
+    stashed: StashedFile | None = None
+    queued: bool = False
+
+
+class UploadPipeline:
+    def __init__(self, ctx: ApiContext, source: UploadSource, options: UploadOptions) -> None:
+        self.ctx = ctx
+        self.source = source
+        self.options = options
+        self.settings = ctx.settings
+        self.repo = ctx.wiki.filerepo
+        self.stash = UploadStash(ctx.db, self.repo)
+        self.facts: FileFacts | None = None
+
+    def run(self) -> Outcome:
+        name, name_warnings = self._verify()
+        if not self.options.stash:
+            self._check_title_rights(name)
+        candidate = Candidate(name, self.source.sha1, self.source.size)
+        warnings = check_warnings(
+            self.ctx.db, candidate, name_warnings,
+            size_warning=self.settings.upload_size_warning,
+            may_see_deleted=self.ctx.user.can("deletedhistory"))
+        if warnings and not self.options.ignore_warnings:
+            return Outcome(name, warnings, stashed=self._stash_or_none())
+        if self.options.stash:
+            return Outcome(name, warnings, stashed=self._stash())
+        if self.options.run_async and self.source.stashed is not None:
+            self._queue_publish(name, self.source.stashed)
+            return Outcome(name, warnings, queued=True)
+        return Outcome(name, warnings, published=self._publish(name))
+
+    # -- verification ---------------------------------------------------------------------
+
+    def _verify(self) -> tuple[str, dict[str, Any]]:
+        temp_dir = self.ctx.wiki.temp_dir
+        with self.source.readable_path(self.repo, temp_dir) as path:
+            verdict, name, warnings = verification.verify_upload(
+                path, self.source.size, self.options.filename, self.settings)
+            if verdict.ok or verdict.recoverable:   # content passed: the stash may keep it
+                self.facts = self._facts(path)
+        if not verdict.ok:
+            raise self._verification_error(verdict)
+        assert name is not None
+        return name, warnings
+
+    def _facts(self, path: Any) -> FileFacts:
+        info = describe(path)
+        return FileFacts(size=self.source.size, sha1=self.source.sha1, mime=info.mime,
+                         media_type=info.media_type, width=info.width, height=info.height,
+                         bits=info.bits, metadata={"metadata": info.metadata,
+                                                   "commonmetadata": info.common_metadata})
+
+    def _verification_error(self, verdict: verification.Verification) -> ApiError:
+        assert verdict.message is not None
+        error = ApiError(verdict.message.key, message=verdict.message, code=verdict.code,
+                         data=dict(verdict.data))
+        if verdict.recoverable:
+            self._make_recoverable(error, invalid_parameter=True)
+        return error
+
+    def _make_recoverable(self, error: ApiError, *, invalid_parameter: bool) -> None:
+        """Stash the file so the client can retry with another name (filekey in the error)."""
+        row = self._stash_or_none()
+        if row is not None:
+            error.data.update({"filekey": row.key, "sessionkey": row.key})
+            self.ctx.db.commit()  # the stash outlives the error's rollback
+        if invalid_parameter:
+            error.data["invalidparameter"] = "filename"
+
+    # -- rights on the title ------------------------------------------------------------
+
+    def _check_title_rights(self, name: str) -> None:
+        current = self.ctx.db.get(Image, name)
+        if current is None:
+            return
+        user = self.ctx.user
+        own = user.can("reupload-own") and current.user_id == user.id and user.id != 0
+        if user.can("reupload") or own:
+            return
+        error = ApiError("fileexists-forbidden", name)
+        self._make_recoverable(error, invalid_parameter=True)
+        raise error
+
+    # -- outcomes -------------------------------------------------------------------------
+
+    def _file_facts(self) -> FileFacts:
+        if self.facts is None:
+            raise RuntimeError("upload facts requested before verification")
+        return self.facts
+
+    def _stash(self) -> StashedFile:
+        if self.source.stashed is not None:
+            return self.source.stashed
+        assert self.source.local is not None
+        row = self.stash.store(self.source.local, user_id=self.ctx.user.id,
+                               orig_name=self.options.filename, facts=self._file_facts(),
+                               source_type=self.source.source_type)
+        self.source.local = None
+        self.source.stashed = row
+        return row
+
+    def _stash_or_none(self) -> StashedFile | None:
+        if self.ctx.user.is_anon or self.facts is None and self.source.stashed is None:
+            return None
+        return self._stash()
+
+    def _queue_publish(self, name: str, row: StashedFile) -> None:
+        status = get_status(self.ctx.db, row.user_id, row.key)
+        if status is not None and status.get("result") == "Poll":
+            raise ApiError("apierror-publishfailed", code="publishfailed")
+        set_status(self.ctx.db, row.user_id, row.key, {"result": "Poll", "stage": "queued"})
+        enqueue(self.ctx.db, "publish", {
+            "key": row.key, "user_id": row.user_id, "name": name,
+            "comment": self.options.comment, "text": self.options.text,
+            "tags": list(self.options.tags), "facts": asdict(self._file_facts())})
+
+    def _publish(self, name: str) -> Published:
+        request = PublishRequest(name, self._file_facts(), self.ctx.user, self.options.comment,
+                                 self.options.text, self.options.tags)
+        try:
+            published = publish(self.ctx.db, self.repo, request, self.source.storer())
+        except ApiError as error:
+            if error.code == "fileexists-no-change":
+                self._make_recoverable(error, invalid_parameter=False)
+            raise
+        if self.source.stashed is not None:
+            self.stash.forget(self.source.stashed)
+        return published
+
+
+def publish_stashed(ctx_db: Any, repo: Any, row: StashedFile, request: PublishRequest,
+                    ) -> Published:
+    """Publish a stashed file (its bytes move into place) and forget the stash entry."""
+    published = publish(ctx_db, repo, request, UploadSource.from_stash(row).storer())
+    UploadStash(ctx_db, repo).forget(row)
+    return published
+
+
+def check_upload_rights(ctx: ApiContext, *, by_url: bool) -> None:
+    """Rights to upload at all: upload_by_url (for URLs), upload, then edit."""
+    needed = (["upload_by_url"] if by_url else []) + ["upload", "edit"]
+    for right in needed:
+        if ctx.user.can(right):
+            continue
+        if ctx.user.is_anon:
+            raise ApiError("mustbeloggedin", Message(f"action-{right}"), code="mustbeloggedin")
+        raise permission_denied(_group_links(ctx, right))
+
+
+def _group_links(ctx: ApiContext, right: str) -> list[str]:
+    """Groups having the right, as MediaWiki lists them: a link where a group page exists."""
+    site = ctx.settings.sitename
+    links = []
+    for group in groups_with_right(ctx.settings, right):
+        if has_message(f"grouppage-{group}"):
+            page = render(Message(f"grouppage-{group}"), site_name=site)
+            links.append(f"[[{page}|{render(Message(f'group-{group}'))}]]")
+        else:
+            links.append(group)
+    return links

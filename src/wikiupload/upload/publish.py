@@ -1,0 +1,172 @@
+"""Publish a verified file: new current version, archived old one, log entry, description page.
+
+The bytes move into place (a rename where storage allows) inside the database transaction:
+the old version is first copied to the archive, the rows are written, then the current
+object is replaced atomically; if anything fails before the commit, the previous bytes are
+put back from the archive copy, so a failed re-upload never changes the current version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from wikiupload.auth.users import Principal
+from wikiupload.db.file_models import Image, LogEntry, OldImage
+from wikiupload.errors import ApiError
+from wikiupload.filerepo.repo import FileRepo, PublishResult, mw_timestamp, sha1_base36
+from wikiupload.pages import find_page, latest_revision, save_page
+from wikiupload.timestamps import now as utc_now
+from wikiupload.timestamps import utc
+from wikiupload.titles import NS_FILE, Title
+from wikiupload.upload.stash import FileFacts
+
+VERSION_COLUMNS = ("size", "width", "height", "bits", "metadata_json", "media_type",
+                   "major_mime", "minor_mime", "description", "user_id", "user_text",
+                   "timestamp", "sha1")
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    name: str                 # DB key, underscores
+    facts: FileFacts
+    user: Principal
+    comment: str
+    text: str | None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Published:
+    image: Image
+    overwritten: bool
+    log_id: int
+
+
+Storer = Callable[[FileRepo, str, datetime, bool], PublishResult]
+
+
+def from_local_file(path: Path) -> Storer:
+    """Store a local temp file (renamed into place when on the same filesystem)."""
+    def store(repo: FileRepo, name: str, stamp: datetime, archive: bool) -> PublishResult:
+        return repo.publish(name, path, timestamp=stamp, move=True, archive=archive)
+    return store
+
+
+def from_stored(stored_path: str, *, move: bool) -> Storer:
+    """Store an object already in the repository (a stashed file: moved, no copy)."""
+    def store(repo: FileRepo, name: str, stamp: datetime, archive: bool) -> PublishResult:
+        return repo.publish_stored(name, stored_path, timestamp=stamp, archive=archive,
+                                   move=move)
+    return store
+
+
+def _locked_current(db: DbSession, name: str) -> Image | None:
+    """The current version, locked for this transaction where the database can."""
+    return db.scalars(select(Image).where(Image.name == name).with_for_update()).first()
+
+
+def _new_timestamp(current: Image | None) -> datetime:
+    stamp = utc_now()
+    if current is not None and stamp <= utc(current.timestamp):
+        stamp = utc(current.timestamp) + timedelta(seconds=1)
+    return stamp
+
+
+def _metadata_json(facts: FileFacts) -> str:
+    metadata = facts.metadata if isinstance(facts.metadata, dict) else {
+        "metadata": facts.metadata, "commonmetadata": []}
+    return json.dumps(metadata)
+
+
+def _fill(row: Image, request: PublishRequest, stamp: datetime) -> None:
+    major, _, minor = request.facts.mime.partition("/")
+    row.size = request.facts.size
+    row.width = request.facts.width
+    row.height = request.facts.height
+    row.bits = request.facts.bits
+    row.metadata_json = _metadata_json(request.facts)
+    row.media_type = request.facts.media_type
+    row.major_mime = major or "unknown"
+    row.minor_mime = minor or "unknown"
+    row.description = request.comment
+    row.user_id = request.user.id
+    row.user_text = request.user.name
+    row.timestamp = stamp
+    row.sha1 = sha1_base36(request.facts.sha1)
+
+
+def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Storer) -> Published:
+    """Record and store a new version of ``request.name``; the caller commits."""
+    current = _locked_current(db, request.name)
+    sha1 = sha1_base36(request.facts.sha1)
+    if current is not None and current.sha1 == sha1:
+        title = Title(NS_FILE, request.name.replace("_", " "))
+        raise ApiError("fileexists-no-change", title.prefixed())
+    stamp = _new_timestamp(current)
+    result = store(repo, request.name, stamp, current is not None)
+    try:
+        overwritten = _record_versions(db, request, current, stamp, result)
+        _describe(db, request, stamp)
+        log = _log(db, request, "overwrite" if overwritten else "upload", stamp, sha1)
+    except BaseException:
+        _restore(repo, request.name, result)
+        raise
+    image = db.get(Image, request.name)
+    assert image is not None
+    return Published(image, overwritten, log.id)
+
+
+def _record_versions(db: DbSession, request: PublishRequest, current: Image | None,
+                     stamp: datetime, result: PublishResult) -> bool:
+    if current is None:
+        image = Image(name=request.name)
+        _fill(image, request, stamp)
+        db.add(image)
+        return False
+    archived = OldImage(name=request.name, archive_name=result.archive_name or "", deleted=0,
+                        **{column: getattr(current, column) for column in VERSION_COLUMNS})
+    db.add(archived)
+    _fill(current, request, stamp)
+    return True
+
+
+def _restore(repo: FileRepo, name: str, result: PublishResult) -> None:
+    """Put the previous current version back after a failure (best effort)."""
+    if result.archive_path is not None:
+        repo.backend.copy(result.archive_path, result.path)
+        repo.backend.delete(result.archive_path, missing_ok=True)
+
+
+def _log(db: DbSession, request: PublishRequest, action: str, stamp: datetime,
+         sha1: str) -> LogEntry:
+    params: dict[str, Any] = {"img_sha1": sha1, "img_timestamp": mw_timestamp(stamp)}
+    page = find_page(db, Title(NS_FILE, request.name.replace("_", " ")))
+    entry = LogEntry(log_type="upload", log_action=action, timestamp=stamp,
+                     user_id=request.user.id, user_text=request.user.name, namespace=NS_FILE,
+                     title=request.name, page_id=page.id if page else 0,
+                     comment=request.comment, params=json.dumps(params), deleted=0)
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def _describe(db: DbSession, request: PublishRequest, stamp: datetime) -> None:
+    """Create the description page, or add a null revision carrying the comment."""
+    title = Title(NS_FILE, request.name.replace("_", " "))
+    page = find_page(db, title)
+    if page is None:
+        text = request.text if request.text is not None else request.comment
+        save_page(db, title, text, request.comment, request.user, tags=request.tags,
+                  timestamp=stamp)
+        return
+    latest = latest_revision(db, page)
+    save_page(db, title, latest.content if latest else "", request.comment, request.user,
+              tags=request.tags, timestamp=stamp, count_edit=False)

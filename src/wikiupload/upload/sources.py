@@ -1,0 +1,67 @@
+"""Where the bytes of an upload are: a spooled request part, or a stashed object."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from wikiupload.db.stash_models import StashedFile
+from wikiupload.filerepo.backends.local import LocalBackend
+from wikiupload.filerepo.repo import FileRepo
+from wikiupload.http.form import UploadedFile
+from wikiupload.upload import publish
+
+
+@dataclass
+class UploadSource:
+    """An upload's content: where it is, its size and SHA-1 (hex), what it came from."""
+
+    source_type: str
+    orig_name: str
+    size: int
+    sha1: str
+    local: Path | None = None          # a local file we own (moved into place on publish)
+    stashed: StashedFile | None = None  # or an object in the repository's temp zone
+
+    @classmethod
+    def from_request_file(cls, upload: UploadedFile, orig_name: str) -> UploadSource:
+        return cls("file", orig_name, upload.size, upload.sha1, local=upload.path)
+
+    @classmethod
+    def from_stash(cls, row: StashedFile) -> UploadSource:
+        return cls(row.source_type or "file", row.orig_name, row.size, row.sha1, stashed=row)
+
+    @contextmanager
+    def readable_path(self, repo: FileRepo, temp_dir: Path) -> Iterator[Path]:
+        """A local path to read the content from (a temporary copy only when needed)."""
+        if self.local is not None:
+            yield self.local
+            return
+        assert self.stashed is not None
+        if isinstance(repo.backend, LocalBackend):
+            yield repo.backend.local_path(self.stashed.path)
+            return
+        with tempfile.NamedTemporaryFile(dir=temp_dir, prefix="stash-") as copy:
+            with repo.backend.open(self.stashed.path) as stream:
+                shutil.copyfileobj(stream, copy, 1024 * 1024)
+            copy.flush()
+            yield Path(copy.name)
+
+    def storer(self) -> publish.Storer:
+        if self.local is not None:
+            return publish.from_local_file(self.local)
+        assert self.stashed is not None
+        return publish.from_stored(self.stashed.path, move=True)
+
+
+def sha1_of(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as stream:
+        while block := stream.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,110 @@
+"""Chunked uploads into the stash, then publishing (the reference transcripts' scenarios)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from tests import media_samples as media
+from tests.api.test_upload_file import FILEKEY
+from tests.support import ApiClient, error_of
+from wikiupload.wiki import Wiki
+
+
+def _big_png(seed: str) -> bytes:
+    return media.png(seed, 64, 40)
+
+
+def test_three_chunks_then_publish(uploader: ApiClient, api_url: str) -> None:
+    data = _big_png("chunk3")
+    third = len(data) // 3 + 1
+    replies = uploader.chunked("Chunk3.png", data, third)
+    first, second, last = (r["upload"] for r in replies)
+    assert first == {"result": "Continue", "offset": third, "filekey": first["filekey"]}
+    assert second == {"result": "Continue", "offset": 2 * third, "filekey": first["filekey"]}
+    assert list(last) == ["result", "filekey", "imageinfo"]
+    assert last["filekey"] != first["filekey"] and FILEKEY.match(last["filekey"])
+    assert last["imageinfo"]["size"] == len(data)
+    assert last["imageinfo"]["sha1"] == hashlib.sha1(data).hexdigest()
+    assert uploader.post(action="upload", checkstatus="1", filekey=last["filekey"],
+                         token=uploader.csrf) == error_of(api_url, "missingresult",
+                                                          "No result in status data.")
+    done = uploader.post(action="upload", filename="Chunk3.png", filekey=last["filekey"],
+                         comment="chunked publish", text="chunked", token=uploader.csrf)
+    assert done["upload"]["result"] == "Success"
+    assert done["upload"]["imageinfo"]["sha1"] == hashlib.sha1(data).hexdigest()
+
+
+def test_checkstatus_midway(uploader: ApiClient) -> None:
+    data = _big_png("mid")
+    key = uploader.chunk("Mid.png", data[:2048], 0, len(data))["upload"]["filekey"]
+    status = uploader.post(action="upload", checkstatus="1", filekey=key, token=uploader.csrf)
+    assert status == {"upload": {"result": "Continue", "stage": "uploading", "offset": 2048}}
+
+
+def test_wrong_offset_reports_the_server_offset(uploader: ApiClient, api_url: str) -> None:
+    data = _big_png("off")
+    key = uploader.chunk("Off.png", data[:2048], 0, len(data))["upload"]["filekey"]
+    wrong = uploader.chunk("Off.png", data[4096:6144], 4096, len(data), key)
+    assert wrong == error_of(api_url, "stashfailed", "Invalid chunk offset", offset="2048")
+    right = uploader.chunk("Off.png", data[2048:4096], 2048, len(data), key)
+    assert right["upload"] == {"result": "Continue", "offset": 4096, "filekey": key}
+
+
+def test_resent_chunk_is_accepted(uploader: ApiClient) -> None:
+    data = _big_png("resend")
+    key = uploader.chunk("Resend.png", data[:2048], 0, len(data))["upload"]["filekey"]
+    uploader.chunk("Resend.png", data[2048:4096], 2048, len(data), key)
+    again = uploader.chunk("Resend.png", data[2048:4096], 2048, len(data), key)
+    assert again["upload"] == {"result": "Continue", "offset": 4096, "filekey": key}
+    other = uploader.chunk("Resend.png", os.urandom(2048), 2048, len(data), key)
+    assert other["error"]["code"] == "stashfailed" and other["error"]["offset"] == "4096"
+
+
+def test_chunk_errors(uploader: ApiClient, api_url: str) -> None:
+    data = _big_png("errs")
+    assert uploader.chunk("Small.png", data[:100], 0, len(data)) == error_of(
+        api_url, "chunk-too-small", "Minimum chunk size is 1,024 bytes for non-final chunks.")
+    assert uploader.chunk("Unk.png", data[:2048], 2048, len(data)) == error_of(
+        api_url, "filekeyneeded", 'Must supply a "filekey" when "offset" is non-zero.')
+    assert uploader.chunk("Unk.png", data[:2048], 0, len(data), "1abc.def.1.png") == error_of(
+        api_url, "filekeynotallowed", 'Cannot supply a "filekey" when "offset" is 0.')
+    assert uploader.chunk("Unk.png", data[:2048], 2048, len(data), "1abc.def.1.png") == \
+        error_of(api_url, "uploadstash-file-not-found", 'Key "1abc.def.1.png" not found in '
+                 'stash.')
+    assert uploader.chunk("Big.png", data[:2048], len(data) - 10, len(data), None) == error_of(
+        api_url, "filekeyneeded", 'Must supply a "filekey" when "offset" is non-zero.')
+
+
+def test_bad_type_and_content(uploader: ApiClient, api_url: str) -> None:
+    assert uploader.chunk("Exe.exe", media.exe("x") * 30, 0, 2402) == error_of(
+        api_url, "illegal-filename", "The filename is not allowed.")
+    html = media.html("h") * 40
+    assert uploader.chunk("Html.png", html[:1500], 0, len(html)) == error_of(
+        api_url, "filetype-badmime",
+        'Files of the MIME type "text/html" are not allowed to be uploaded.')
+
+
+def test_filesize_too_large_is_clamped_with_warning(uploader: ApiClient) -> None:
+    data = _big_png("huge")
+    reply = uploader.chunk("Huge.png", data[:2048], 0, 54975581388800)
+    assert reply["warnings"] == {"upload": {"*": 'The value "54975581388800" for parameter '
+                                                 '"filesize" must be between 0 and '
+                                                 '5,369,757,696.'}}
+    assert reply["upload"]["result"] == "Continue"
+
+
+def test_other_users_session_is_refused(uploader: ApiClient, admin: ApiClient) -> None:
+    data = _big_png("own")
+    key = uploader.chunk("Own.png", data[:2048], 0, len(data))["upload"]["filekey"]
+    reply = admin.chunk("Own.png", data[2048:4096], 2048, len(data), key)
+    assert reply["error"]["code"] == "uploadstash-wrong-owner"
+
+
+def test_last_chunk_failing_verification_is_stashfailed(uploader: ApiClient,
+                                                       wiki: Wiki) -> None:
+    data = media.text("t") * 200          # text named .png: refused once whole
+    replies = uploader.chunked("Text.png", data, 2048)
+    error = replies[-1]["error"]
+    assert error["code"] == "stashfailed"
+    assert "does not match the detected MIME type" in error["info"]

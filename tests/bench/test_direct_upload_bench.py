@@ -1,0 +1,36 @@
+"""Smoke test of bench/direct_upload.py: the harness still runs end to end (no timing)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from bench.direct_upload import MIB, BenchOptions, format_table, parse_size, run_bench, write_png
+
+
+def test_generated_png_has_the_exact_size_and_sha1(tmp_path: Path) -> None:
+    for size in (4096, 70_001, MIB + 3):
+        path = tmp_path / f"{size}.png"
+        sha1 = write_png(path, size)
+        data = path.read_bytes()
+        assert len(data) == size and hashlib.sha1(data).hexdigest() == sha1
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
+
+
+def test_parse_size() -> None:
+    assert parse_size("5M") == 5 * MIB and parse_size("1G") == 1024 * MIB
+    assert parse_size("64KiB") == 64 * 1024 and parse_size("5000") == 5000
+
+
+@pytest.mark.server
+def test_bench_uploads_and_verifies(tmp_path: Path) -> None:
+    lines: list[str] = []
+    result = run_bench(BenchOptions(sizes=[5 * MIB], rounds=1, work_dir=tmp_path), lines.append)
+    (sized,) = result.sizes
+    (upload,) = sized.uploads
+    assert upload.size == 5 * MIB and upload.seconds > 0
+    assert upload.rss_peak_kib >= upload.rss_before_kib > 0
+    assert any("sha1 ok" in line for line in lines)       # run_bench raises on a mismatch
+    assert "5M" in format_table(result)
+    assert list(tmp_path.iterdir()) == []                 # temp dir removed, server stopped
