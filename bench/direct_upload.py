@@ -32,6 +32,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -293,6 +294,11 @@ class RssSampler:
             self.peak_kib = max(self.peak_kib, status_kib(self.pid, "VmRSS"))
 
 
+def load_text() -> str:
+    """The 1-minute load average and core count: other work on the machine skews timings."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+
+
 # -- the server process ------------------------------------------------------------------------
 
 
@@ -336,7 +342,8 @@ def create_account(env: dict[str, str]) -> tuple[str, str]:
 class Server:
     """``wikiupload serve`` in a child process; stopped (SIGTERM, then SIGKILL) on exit."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, account: tuple[str, str]) -> None:
+        self.account = account           # (login name, bot password)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api.php"
         self.log_path = log_path
@@ -426,12 +433,10 @@ class Client:
                                headers={"Content-Type": body.content_type})
         return _json(reply)
 
-    def imageinfo(self, filename: str) -> dict[str, Any] | None:
-        """sha1 and size from prop=imageinfo; None if the server lacks prop=imageinfo."""
+    def imageinfo(self, filename: str) -> dict[str, Any]:
+        """The current version's sha1 and size, from prop=imageinfo."""
         reply = self.get(action="query", prop="imageinfo", titles=f"File:{filename}",
                          iiprop="sha1|size", formatversion="2")
-        if "imageinfo" in str(reply.get("warnings", {}).get("query", "")):
-            return None  # 'Unrecognized value for parameter "prop": imageinfo'
         pages = reply.get("query", {}).get("pages", [])
         infos = pages[0].get("imageinfo", []) if pages else []
         if not infos:
@@ -461,7 +466,6 @@ class Upload:
     rss_before_kib: int
     rss_peak_kib: int
     filename: str
-    verified_by: str             # where the stored SHA-1 and size were read
 
     @property
     def mib_per_s(self) -> float:
@@ -488,27 +492,18 @@ def upload_once(client: Client, server: Server, source: Path, sha1: str, name: s
         raise BenchError(f"upload of {name} failed: {reply}")
     stored = str(result.get("filename", name))
     size = source.stat().st_size
-    verified_by = check_stored(client, stored, sha1, size, result.get("imageinfo", {}))
+    check_stored(client, stored, sha1, size)
     sent = body.sent_at or finished
     return Upload(size, finished - started, finished - sent, server_cpu, rss.before_kib,
-                  rss.peak_kib, stored, verified_by)
+                  rss.peak_kib, stored)
 
 
-def check_stored(client: Client, filename: str, sha1: str, size: int,
-                 upload_info: dict[str, Any]) -> str:
-    """Compare the stored SHA-1 and size with the file's; returns where they were read.
-
-    From prop=imageinfo; from the upload result's imageinfo only while the server does not
-    have prop=imageinfo yet (the output says so).
-    """
-    info, verified_by = client.imageinfo(filename), "prop=imageinfo"
-    if info is None:
-        info, verified_by = upload_info, "upload result (no prop=imageinfo on this server)"
+def check_stored(client: Client, filename: str, sha1: str, size: int) -> None:
+    """The SHA-1 and size prop=imageinfo reports must be those of the file sent."""
+    info = client.imageinfo(filename)
     if info.get("sha1") != sha1 or info.get("size") != size:
         raise BenchError(f"File:{filename} stored as sha1={info.get('sha1')} "
-                         f"size={info.get('size')} ({verified_by}), sent sha1={sha1} "
-                         f"size={size}")
-    return verified_by
+                         f"size={info.get('size')}, sent sha1={sha1} size={size}")
 
 
 @dataclass
@@ -530,7 +525,6 @@ class SizeResult:
 class BenchResult:
     sizes: list[SizeResult] = field(default_factory=list)
     server_rss_start_kib: int = 0
-    data_dir: Path | None = None
 
     def over_limit(self, limit_mib: float) -> list[SizeResult]:
         return [result for result in self.sizes if result.max_growth_kib > limit_mib * KIB]
@@ -558,45 +552,49 @@ def bench_size(client: Client, server: Server, source_dir: Path, size: int, roun
                f"({upload.seconds:.2f} s, {upload.after_body_seconds:.2f} s after the body, "
                f"server CPU {upload.server_cpu_seconds:.2f} s), "
                f"server RSS {upload.rss_before_kib / KIB:.1f} -> "
-               f"{upload.rss_peak_kib / KIB:.1f} MiB, sha1 ok ({upload.verified_by})")
+               f"{upload.rss_peak_kib / KIB:.1f} MiB, sha1 ok")
     source.unlink()
     return result
 
 
+@contextmanager
+def bench_server(options: BenchOptions, report: Report) -> Iterator[tuple[Server, Client, Path]]:
+    """A temp dir, a logged-in client of a fresh server; all cleaned up on exit (also ^C)."""
+    work = Path(tempfile.mkdtemp(prefix="wikiupload-bench-", dir=options.work_dir))
+    env = server_env(work / "data", max(options.sizes))
+    with ExitStack() as cleanup:
+        cleanup.callback(_remove_work_dir, work, options.keep, report)
+        server = Server(env, work / "server.log", create_account(env))
+        cleanup.callback(server.stop)
+        client = Client(server.url)
+        cleanup.callback(client.close)
+        try:
+            server.wait_ready()
+            client.login(*server.account)
+            yield server, client, work
+        except BenchError as error:
+            raise BenchError(f"{error}\n--- server log (end) ---\n{server.log_tail()}"
+                             ) from None
+
+
+def _remove_work_dir(work: Path, keep: bool, report: Report) -> None:
+    if keep:
+        report(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def run_bench(options: BenchOptions, report: Report = print) -> BenchResult:
     """Start a server on a fresh data dir, upload every size ``options.rounds`` times."""
-    work = Path(tempfile.mkdtemp(prefix="wikiupload-bench-", dir=options.work_dir))
-    data_dir, source_dir = work / "data", work / "source"
-    source_dir.mkdir()
-    env = server_env(data_dir, max(options.sizes))
-    server: Server | None = None
-    client: Client | None = None
-    result = BenchResult(data_dir=data_dir)
-    try:
-        name, password = create_account(env)
-        server = Server(env, work / "server.log")
-        server.wait_ready()
-        client = Client(server.url)
-        client.login(name, password)
-        result.server_rss_start_kib = status_kib(server.pid, "VmRSS")
-        report(f"server pid {server.pid} at {server.url}, data in {data_dir}, "
-               f"RSS {result.server_rss_start_kib / KIB:.1f} MiB")
+    with bench_server(options, report) as (server, client, work):
+        source_dir = work / "source"
+        source_dir.mkdir()
+        result = BenchResult(server_rss_start_kib=status_kib(server.pid, "VmRSS"))
+        report(f"server pid {server.pid} at {server.url}, data in {work / 'data'}, "
+               f"RSS {result.server_rss_start_kib / KIB:.1f} MiB; {load_text()}")
         for size in options.sizes:
             result.sizes.append(bench_size(client, server, source_dir, size, options.rounds,
                                            report))
-    except BenchError as error:
-        tail = server.log_tail() if server is not None else ""
-        raise BenchError(f"{error}\n--- server log (end) ---\n{tail}" if tail else str(error)
-                         ) from None
-    finally:
-        if client is not None:
-            client.close()
-        if server is not None:
-            server.stop()
-        if options.keep:
-            report(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
     return result
 
 
@@ -669,7 +667,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print()
     print(format_table(result))
-    print(f"bench client peak RSS: {status_kib(os.getpid(), 'VmHWM') / KIB:.1f} MiB")
+    print(f"bench client peak RSS: {status_kib(os.getpid(), 'VmHWM') / KIB:.1f} MiB; "
+          f"at the end: {load_text()}")
     over = result.over_limit(args.max_rss_growth)
     for sized in over:
         print(f"FAIL: server RSS grew {sized.max_growth_kib / KIB:.1f} MiB during a "

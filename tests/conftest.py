@@ -25,6 +25,7 @@ from sqlalchemy import text
 import wikiupload.db.archive_models  # noqa: F401
 import wikiupload.db.file_models  # noqa: F401  (registers the file tables)
 import wikiupload.db.stash_models  # noqa: F401
+import wikiupload.db.watch_models  # noqa: F401
 from wikiupload.app import create_app
 from wikiupload.auth.passwords import hash_password
 from wikiupload.auth.users import add_bot_password, create_user

@@ -174,6 +174,18 @@ class Settings:
                                          "$wgUploadStashMaxAge")
     change_tags: list[str] = _setting_factory(
         list, "Change tags users may apply to uploads with tags=.")
+    change_tag_messages: dict[str, str] = _setting_factory(
+        dict, "Texts of tags for list=tags: tag-NAME (display name; \"-\" hides it) and "
+              "tag-NAME-description, as the MediaWiki: namespace pages do.")
+    default_user_options: dict[str, Any] = _setting_factory(
+        dict, "User option defaults merged over MediaWiki's (watchdefault, watchuploads, "
+              "watchcreations decide watchlist=preferences).", "$wgDefaultUserOptions")
+    watchlist_expiry: bool = _setting(
+        False, "Allow temporary watches (watchlistexpiry=, action=watch&expiry=).",
+        "$wgWatchlistExpiry")
+    watchlist_expiry_max_duration: str = _setting(
+        "6 months", "Longest temporary watch, relative (e.g. \"6 months\"); empty: no limit.",
+        "$wgWatchlistExpiryMaxDuration")
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,7 +6,18 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from bench.direct_upload import MIB, BenchOptions, format_table, parse_size, run_bench, write_png
+from bench.direct_upload import (
+    KIB,
+    MIB,
+    BenchOptions,
+    BenchResult,
+    SizeResult,
+    Upload,
+    format_table,
+    parse_size,
+    run_bench,
+    write_png,
+)
 
 
 def test_generated_png_has_the_exact_size_and_sha1(tmp_path: Path) -> None:
@@ -21,6 +32,14 @@ def test_generated_png_has_the_exact_size_and_sha1(tmp_path: Path) -> None:
 def test_parse_size() -> None:
     assert parse_size("5M") == 5 * MIB and parse_size("1G") == 1024 * MIB
     assert parse_size("64KiB") == 64 * 1024 and parse_size("5000") == 5000
+
+
+def test_rss_growth_over_the_limit_is_reported() -> None:
+    def upload(growth_mib: int) -> Upload:
+        return Upload(MIB, 1.0, 0.1, 0.5, 70 * KIB, (70 + growth_mib) * KIB, "X.png")
+    flat = SizeResult(1024 * MIB, "0" * 40, [upload(2), upload(99)])
+    holding = SizeResult(1024 * MIB, "0" * 40, [upload(3), upload(1030)])
+    assert BenchResult([flat, holding]).over_limit(100) == [holding]
 
 
 @pytest.mark.server

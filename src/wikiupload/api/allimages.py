@@ -24,7 +24,6 @@ from wikiupload.db.models import UserGroup
 from wikiupload.errors import ApiError
 from wikiupload.filerepo.repo import mw_timestamp, sha1_base36
 from wikiupload.files.info import IMAGEINFO_PROPS, file_info
-from wikiupload.files.messages import install
 from wikiupload.pages import find_pages
 from wikiupload.timestamps import utc
 from wikiupload.titles import NS_FILE, InvalidTitle, Title, parse_title
@@ -80,7 +79,6 @@ class AllImagesModule(QuerySubmodule):
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
-        install()
         generator = bool(params.get("__generator__"))
         prefix = "gai" if generator else "ai"
         state = self.state(ctx)

@@ -23,7 +23,6 @@ from wikiupload.errors import ApiError
 from wikiupload.filerepo.repo import mw_timestamp
 from wikiupload.files.badfiles import BadFiles
 from wikiupload.files.info import IMAGEINFO_PROPS, InfoOptions, file_info, missing_file_info
-from wikiupload.files.messages import install
 from wikiupload.files.thumbnails import TRANSFORM_LIMIT
 from wikiupload.files.thumbparams import Scale, merge_thumb_params, scale_of
 from wikiupload.timestamps import iso, utc
@@ -104,7 +103,6 @@ class ImageInfoModule(QuerySubmodule):
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
-        install()
         state = self.state(ctx)
         if ctx.params.get("iilimit", "").strip() == "max":
             state.limits["imageinfo"] = int(params["limit"])

@@ -25,7 +25,7 @@ from wikiupload.auth import cookies, origin, sessions
 from wikiupload.auth.tokens import token_matches
 from wikiupload.auth.users import Principal, anonymous, principal
 from wikiupload.errors import ApiError
-from wikiupload.i18n.messages import Message, available_languages
+from wikiupload.i18n.messages import Message, sanitize_code
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,15 @@ class MainRunner:
             ctx.result["servedby"] = socket.gethostname()
 
     def _language(self, code: str) -> str:
-        settings = self.ctx.settings
-        if code in ("user", "content", ""):
-            return str(settings.language_code)
-        return code if code in available_languages() else str(settings.language_code)
+        """ApiMain's uselang/errorlang: ``user`` (the user's language; there are no per-user
+        preferences, so the content language), ``content``, or a code, sanitised as
+        RequestContext::sanitizeLangCode does. Any valid code is kept (and reported by
+        responselanginfo); texts missing in it come from its fallback chain, then English.
+        ``errorsuselocal`` needs no handling: there are no on-wiki message overrides."""
+        content = str(self.ctx.settings.language_code)
+        if code in ("user", "content"):
+            return content
+        return sanitize_code(code, content)
 
     def _setup(self) -> tuple[ApiModule, dict[str, Any]]:
         ctx = self.ctx

@@ -52,8 +52,14 @@ def message_text(ctx: ApiContext, message: Message, lang: str) -> str:
     return render(message, lang, site_name=ctx.wiki.settings.sitename)
 
 
+_QUOTING_TAG = re.compile(r"</?(?:var|kbd|samp|code)>")
+
+
 def plain(text: str) -> str:
-    return html.unescape(_TAG.sub("", text)) if "<" in text else text
+    """Plain text of a message: <var>/<kbd>/<samp>/<code> become quotes, other tags go."""
+    if "<" not in text:
+        return text
+    return html.unescape(_TAG.sub("", _QUOTING_TAG.sub('"', text)))
 
 
 def docref(ctx: ApiContext) -> str:

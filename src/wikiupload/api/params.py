@@ -74,6 +74,8 @@ class ValidationContext(Protocol):
 
     def warn(self, module: str, message: Message, code: str | None = None) -> None: ...
 
+    def deprecate(self, module: str, message: Message) -> None: ...
+
 
 def split_multi(raw: str) -> list[str]:
     """Split a multi-value string on ``|``, or on U+001F when it starts with one."""
@@ -131,8 +133,7 @@ class Validator:
                 raise ApiError("apierror-missingparam", name, code="missingparam")
             return [] if param.multi and param.default is None else self._default(param)
         if param.deprecated:
-            self.ctx.warn(self.module, Message("apiwarn-deprecation-parameter", (name,)),
-                          code="deprecation")
+            self.ctx.deprecate(self.module, Message("apiwarn-deprecation-parameter", (name,)))
         if param.multi:
             return self._multi(param, name, raw)
         if raw.startswith(MULTI_SEPARATOR):

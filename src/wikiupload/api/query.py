@@ -129,15 +129,14 @@ class QueryModule(ApiModule):
         for name in params["meta"]:
             if name not in finished:
                 self._run_submodule(ctx, f"query+{name}")
-        wants_pages = bool(params["titles"] or params["pageids"] or params["generator"])
-        if wants_pages:
+        if params["titles"] or params["pageids"] or params["generator"]:
             self._build_pageset(ctx, params, state)
             # A limit reported by the generator comes before "query"; later ones after it.
             state.limits_first = bool(state.limits) or not (
                 state.pageset.entries or state.pageset.normalized)
-            for name in params["prop"]:
-                if name not in finished:
-                    self._run_submodule(ctx, f"query+{name}")
+        for name in params["prop"]:     # prop modules run even on an empty page set
+            if name not in finished:
+                self._run_submodule(ctx, f"query+{name}")
         for name in params["list"]:
             if name not in finished:
                 self._run_submodule(ctx, f"query+{name}")

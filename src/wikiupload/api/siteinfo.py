@@ -18,7 +18,7 @@ from wikiupload.api.params import Param
 from wikiupload.api.query import QuerySubmodule
 from wikiupload.auth.users import IMPLICIT_USER_GROUPS
 from wikiupload.db.models import Page, Revision, User, UserGroup
-from wikiupload.i18n.messages import available_languages
+from wikiupload.i18n.messages import available_languages, language_name
 from wikiupload.titles import NAMESPACE_ALIASES, NAMESPACES, NS_FILE, namespace_name
 
 # Default values of the MediaWiki settings behind fields this server has no setting for.
@@ -55,9 +55,6 @@ UPLOAD_DIALOG: dict[str, Any] = {                                    # $wgUpload
     "format": {"filepage": "$DESCRIPTION", "description": "$TEXT", "ownwork": "",
                "license": "", "uncategorized": ""},
 }
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "français", "es": "español",
-                  "it": "italiano", "nl": "Nederlands", "pl": "polski", "pt": "português",
-                  "ru": "русский", "ja": "日本語", "zh": "中文", "th": "ไทย"}
 NAMESPACE_PROTECTION = {8: "editinterface"}                          # $wgNamespaceProtection
 EMPTY_LIST_PROPS = ("extensions", "magicwords", "interwikimap", "libraries", "extensiontags",
                     "functionhooks", "showhooks", "skins", "variables")
@@ -221,8 +218,10 @@ def user_groups(ctx: ApiContext, with_numbers: bool) -> list[dict[str, Any]]:
 
 
 def languages(ctx: ApiContext) -> list[dict[str, Any]]:
+    """The languages that have a message catalogue (usable as uselang/errorlang), each
+    named in itself, sorted by code."""
     key = "name" if ctx.fv2 else "*"
-    return [{"code": code, "bcp47": code, key: LANGUAGE_NAMES.get(code, code)}
+    return [{"code": code, "bcp47": code, key: language_name(code)}
             for code in available_languages()]
 
 

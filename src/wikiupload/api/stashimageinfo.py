@@ -14,7 +14,6 @@ from wikiupload.api.params import Param
 from wikiupload.api.query import QuerySubmodule
 from wikiupload.errors import ApiError
 from wikiupload.files.info import STASH_PROPS, stash_info
-from wikiupload.files.messages import install
 from wikiupload.files.thumbparams import merge_thumb_params, scale_of
 from wikiupload.upload.stash import UploadStash
 
@@ -48,7 +47,6 @@ class StashImageInfoModule(QuerySubmodule):
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
-        install()
         if ctx.user.is_anon:
             raise ApiError("apierror-mustbeloggedin-uploadstash", code="notloggedin")
         keys: list[str] = list(params["filekey"]) or list(params["sessionkey"])

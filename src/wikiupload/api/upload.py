@@ -202,8 +202,10 @@ class UploadModule(ApiModule):
             result: dict[str, Any] = {"result": "Success", "filename": outcome.name}
             if outcome.warnings:
                 result["warnings"] = outcome.warnings
+            # The description page of a first upload is not counted yet (no short URL).
+            page_id = None if outcome.published.overwritten else 0
             result["imageinfo"] = file_info(ctx, outcome.published.image, UPLOAD_RESULT_PROPS,
-                                            name=outcome.name)
+                                            name=outcome.name, page_id=page_id)
             return result
         stashed = outcome.stashed
         if outcome.warnings and not UploadModule._ignoring(ctx):

@@ -13,7 +13,6 @@ from typing import Any
 
 from wikiupload.api.context import ApiContext
 from wikiupload.errors import ApiError
-from wikiupload.files.messages import install
 from wikiupload.files.thumbnails import (
     MAX_THUMB_LIMIT,
     ThumbRequest,
@@ -54,7 +53,6 @@ def merge_thumb_params(ctx: ApiContext, module: str, prefix: str, scale: Scale |
     """The thumbnail request for one file (``name``: its DB key), or None for none."""
     if scale is None:
         return None
-    install()
     wanted: dict[str, int] = {}
     if scale.width is not None:
         wanted = {"width": scale.width, "height": scale.height if scale.height is not None

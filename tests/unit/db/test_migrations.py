@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 import wikiupload.db.archive_models  # noqa: F401
 import wikiupload.db.file_models  # noqa: F401
 import wikiupload.db.stash_models  # noqa: F401
+import wikiupload.db.watch_models  # noqa: F401
 from wikiupload.db.engine import alembic_config, make_engine, migrate
 from wikiupload.db.models import Base
 

@@ -1,0 +1,1 @@
+"""Deleting and restoring pages and files: the page archive, file history, log entries."""

@@ -1,0 +1,34 @@
+"""Writing log entries (``logging`` rows) and the tags applied to them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session as DbSession
+
+from wikiupload.db.archive_models import LogTag
+from wikiupload.db.file_models import LogEntry
+from wikiupload.pages import Actor
+from wikiupload.timestamps import now
+from wikiupload.titles import Title
+
+__all__ = ["add_log_entry"]
+
+
+def add_log_entry(db: DbSession, log_type: str, action: str, actor: Actor, title: Title,
+                  *, page_id: int, comment: str, params: dict[str, Any] | None = None,
+                  tags: Sequence[str] = (), timestamp: datetime | None = None) -> LogEntry:
+    """Record ``log_type/action`` on ``title``; ``params`` use MediaWiki's key spelling
+    (``":assoc:count"``, ``"img_sha1"``). The caller commits."""
+    entry = LogEntry(log_type=log_type, log_action=action, timestamp=timestamp or now(),
+                     user_id=actor.id, user_text=actor.name, namespace=title.namespace,
+                     title=title.db_key, page_id=page_id, comment=comment,
+                     params=json.dumps(params or {}), deleted=0)
+    db.add(entry)
+    db.flush()
+    for tag in dict.fromkeys(tags):
+        db.add(LogTag(log_id=entry.id, tag=tag))
+    return entry
