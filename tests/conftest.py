@@ -9,7 +9,9 @@ with ``WIKIUPLOAD_TEST_POSTGRES_URL``).
 from __future__ import annotations
 
 import functools
+import json
 import os
+import secrets
 import shutil
 import socket
 import threading
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 import wikiupload.db.archive_models  # noqa: F401
 import wikiupload.db.file_models  # noqa: F401  (registers the file tables)
@@ -28,10 +30,10 @@ import wikiupload.db.stash_models  # noqa: F401
 import wikiupload.db.watch_models  # noqa: F401
 from wikiupload.app import create_app
 from wikiupload.auth.passwords import hash_password
-from wikiupload.auth.users import add_bot_password, create_user
+from wikiupload.auth.users import create_user
 from wikiupload.config import Settings, load
 from wikiupload.db.engine import make_engine, migrate
-from wikiupload.db.models import Base
+from wikiupload.db.models import Base, BotPassword
 from wikiupload.wiki import Wiki
 
 from .support import Accounts, ApiClient
@@ -105,18 +107,26 @@ def template_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    url = os.environ.get("WIKIUPLOAD_TEST_POSTGRES_URL", DEFAULT_PG_URL)
-    engine = make_engine(url)
+    """A fresh database for this test session, created next to the configured one.
+
+    Each run gets its own database, so concurrent runs on one server never collide.
+    """
+    base = make_url(os.environ.get("WIKIUPLOAD_TEST_POSTGRES_URL", DEFAULT_PG_URL))
+    name = f"{base.database}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = make_engine(base.render_as_string(hide_password=False))
     try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        migrate(engine)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # pragma: no cover - environment problem
-        pytest.fail(f"PostgreSQL at {url} is not usable: {exc}")
-    finally:
-        engine.dispose()
+        pytest.fail(f"PostgreSQL at {base} is not usable: {exc}")
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
     yield url
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -177,9 +187,14 @@ def wiki_factory(tmp_path: Path, port: int, db_backend: str, template_sqlite: Pa
 
 
 def _truncate_all(wiki: Wiki) -> None:
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Empty every table and restart the ids, in one round trip (DELETE is faster than
+    TRUNCATE on tables this small)."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    statements = [f'DELETE FROM "{t.name}"' for t in tables]
+    statements += [f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', '{c.name}'), 1, false)"
+                   for t in tables for c in t.primary_key.columns if c.autoincrement is True]
     with wiki.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.exec_driver_sql("; ".join(statements))
 
 
 @pytest.fixture
@@ -209,8 +224,8 @@ def populate(wiki: Wiki, accounts: Accounts) -> None:
                                          "protect", "patrol", "rollback"]),
         )
         for user, password, grants in bots:
-            bot = add_bot_password(db, user, "bot", "unused", grants)
-            bot.password = _hashed(password)
+            db.add(BotPassword(user_id=user.id, app_id="bot", password=_hashed(password),
+                               grants=json.dumps(sorted(grants))))
         db.commit()
 
 

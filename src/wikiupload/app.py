@@ -11,6 +11,7 @@ from starlette.routing import Route
 from wikiupload.config import Settings
 from wikiupload.web.api_endpoint import api_endpoint
 from wikiupload.web.files import serve_file
+from wikiupload.web.stash_files import stash_routes
 from wikiupload.wiki import Wiki
 
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings, wiki: Wiki | None = None) -> Starlette:
     if settings.upload_path.startswith("/"):
         routes.append(Route(f"{settings.upload_path.rstrip('/')}/{{path:path}}", serve_file,
                             methods=["GET", "HEAD"]))
+    routes.extend(stash_routes(settings))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.wiki = wiki
     return app

@@ -163,9 +163,16 @@ class Settings:
         list, "Domains URL uploads may fetch from (wildcards); empty: any.",
         "$wgCopyUploadsDomains")
     copy_uploads_private_networks: list[str] = _setting_factory(
-        list, "CIDR ranges of private addresses URL uploads may fetch from.")
+        list, "CIDR ranges of non-public addresses URL uploads may fetch from anyway "
+              "(loopback, private, link-local... are refused otherwise).")
     copy_upload_timeout: int = _setting(180, "Total time allowed for a URL fetch, seconds.",
                                         "$wgCopyUploadTimeout")
+    copy_upload_connect_timeout: int = _setting(
+        5, "Time allowed to connect to the server of a URL upload, seconds.",
+        "$wgHTTPConnectTimeout")
+    copy_upload_max_redirects: int = _setting(
+        4, "Redirects a URL upload follows (MediaWiki: at most 5 requests, so 4 redirects; "
+           "its UploadFromUrl maxRedirects option).")
     enable_async_uploads: bool = _setting(False, "Allow async=1 uploads (job queue).",
                                           "$wgEnableAsyncUploads")
     embedded_job_worker: bool = _setting(

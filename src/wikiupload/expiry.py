@@ -9,13 +9,14 @@ relative formats, so 31 January + 1 month runs over into March).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
 from wikiupload.api.params import parse_timestamp
 from wikiupload.timestamps import iso, utc
 
-__all__ = ["INFINITY", "Expiry", "ExpiryError", "exceeds", "format_expiry", "parse_expiry"]
+__all__ = ["INFINITY", "Expiry", "ExpiryError", "exceeds", "format_expiry", "parse_expiry",
+           "stored_expiry"]
 
 INFINITY: Final = "infinity"
 INFINITY_SPELLINGS = frozenset({"infinite", "indefinite", "infinity", "never"})
@@ -47,6 +48,11 @@ def format_expiry(expiry: Expiry | None) -> str:
     if expiry is None or expiry == INFINITY:
         return INFINITY
     return iso(expiry)
+
+
+def stored_expiry(text: str | None) -> Expiry | None:
+    """An expiry written by format_expiry (in a job's parameters) read back."""
+    return None if text is None else parse_expiry(text, datetime.now(UTC))
 
 
 def exceeds(expiry: Expiry, limit: str, now: datetime) -> datetime | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, update
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth.users import Principal
@@ -21,11 +21,12 @@ from wikiupload.db.models import Blob
 from wikiupload.db.watch_models import Watch
 from wikiupload.expiry import INFINITY, Expiry
 from wikiupload.timestamps import now as utc_now
+from wikiupload.timestamps import utc
 from wikiupload.titles import Title
 
 __all__ = ["PageKey", "RawQuery", "is_watchable", "note_change", "page_key", "unwatch",
            "user_option", "visiting_watcher_counts", "wants_watch", "watch", "watched_items",
-           "watched_pages", "watcher_counts", "watchlist_token"]
+           "watched_pages", "watcher_counts", "watchlist_token", "set_watchlist_token"]
 
 PageKey = tuple[int, str]      # (namespace, DB key)
 
@@ -86,7 +87,6 @@ def watch(db: DbSession, settings: Settings, user_id: int, title: Title,
 
 
 def _expired(moment: datetime) -> bool:
-    from wikiupload.timestamps import utc
     return utc(moment) <= utc_now()
 
 
@@ -195,12 +195,10 @@ def watched_pages(db: DbSession, settings: Settings, user_id: int,
     if query.changed is not None:
         conditions.append(Watch.notification_timestamp.is_not(None) if query.changed
                           else Watch.notification_timestamp.is_(None))
-    ascending_from = query.highest if query.descending else query.lowest
     for key, at_least in ((query.lowest, True), (query.highest, False),
                           (query.start, not query.descending)):
         if key is not None:
             conditions.append(_beyond(title, key, at_least))
-    del ascending_from
     order = (Watch.namespace.desc(), title.desc()) if query.descending else (
         Watch.namespace.asc(), title.asc())
     return list(db.scalars(select(Watch).where(*conditions).order_by(*order)
@@ -241,6 +239,3 @@ def set_watchlist_token(db: DbSession, user_id: int, token: str) -> None:
     else:
         row.value = token.encode()
     db.flush()
-
-
-_ = false  # noqa: F841  (kept for symmetry with true() in typed conditions)

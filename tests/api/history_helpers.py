@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -71,3 +72,21 @@ def page_id(wiki: Wiki, title: str) -> int | None:
     with wiki.db() as db:
         page = find_page(db, parse_title(title, site_name=wiki.settings.sitename))
         return page.id if page is not None else None
+
+
+def edit_at(wiki: Wiki, title: str, text: str, comment: str, user: str,
+            when: datetime) -> str:
+    """Save a revision with a chosen timestamp; returns it in the API's format."""
+    from sqlalchemy import select
+
+    from wikiupload.db.models import User
+    from wikiupload.pages import iso_timestamp, save_page
+    from wikiupload.titles import parse_title
+
+    with wiki.db() as db:
+        author = db.scalars(select(User).where(User.name == user)).one()
+        revision = save_page(db, parse_title(title, site_name=wiki.settings.sitename), text,
+                             comment, author, timestamp=when)
+        stamp = iso_timestamp(revision.timestamp)
+        db.commit()
+    return stamp

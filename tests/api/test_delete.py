@@ -20,7 +20,7 @@ from tests.api.history_helpers import (
     upload_versions,
 )
 from tests.api.page_helpers import edit
-from tests.support import ApiClient, error_of
+from tests.support import Accounts, ApiClient, error_of
 from wikiupload.wiki import Wiki
 
 
@@ -240,3 +240,42 @@ def test_concurrent_deletes_serialise(uploader: ApiClient, admin: ApiClient, api
     assert codes == ["delete", "missingtitle"]
     listed = admin.get(action="query", list="filearchive", formatversion="2")
     assert len(listed["query"]["filearchive"]) == 3
+
+
+def test_undefined_tags_come_first(admin: ApiClient, api_url: str) -> None:
+    """The tags parameter is validated with the parameters, before the target."""
+    assert delete(admin, "File:Nothing-here.png", tags="foo") == error_of(
+        api_url, "badtags", "The tag \"foo\" is not allowed to be manually applied.",
+        disallowedtags=["foo"])
+    assert admin.post(action="undelete", title="File:Nothing-here.png", tags="foo|bar",
+                      token=admin.csrf) == error_of(
+        api_url, "badtags",
+        "The following tags are not allowed to be manually applied: foo, bar",
+        disallowedtags=["foo", "bar"])
+
+
+def test_watch_parameters(uploader: ApiClient, admin: ApiClient, api_url: str,
+                          accounts: Accounts, wiki: Wiki) -> None:
+    """Admin@bot has no editmywatchlist grant: watching is silently skipped, as MediaWiki
+    does; with the main account the page (and its talk page) are watched."""
+    upload_versions(uploader, "Watched.png", 2)
+    names = [v["archivename"] for v in history(uploader, "Watched.png")["imageinfo"][1:]]
+    assert "delete" in delete(admin, "File:Watched.png", oldimage=names[0], watchlist="watch")
+    assert _watched(wiki) == []
+    main = ApiClient(api_url)
+    main.login_main("Admin", accounts.admin_password)
+    assert "delete" in delete(main, "File:Watched.png", watchlist="watch")
+    main.close()
+    assert _watched(wiki) == [(6, "Watched.png"), (7, "Watched.png")]
+
+
+def _watched(wiki: Wiki) -> list[tuple[int, str]]:
+    """Pages Admin (user 1) watches."""
+    from sqlalchemy import select
+
+    from wikiupload.db.watch_models import Watch
+
+    with wiki.db() as db:
+        rows = db.execute(select(Watch.namespace, Watch.title).where(Watch.user_id == 1)
+                          .order_by(Watch.namespace))
+        return [(ns, title) for ns, title in rows]

@@ -11,10 +11,12 @@ with the working directory set to that directory too. The scenario prints one li
 goes to stderr. An exception is reported as ``{"error": <class name>, "message": ...}`` with
 exit status 1.
 
-To add a scenario (``upload``, ``reupload``, ``duplicate``, ...): write a function
-``(site, args) -> dict`` and register it with ``@scenario("name")``; put extra command-line
-options in :func:`parse_args` (``--file``, ``--filename`` and ``--ignore-warnings`` are
-already there for uploads).
+Scenarios: ``login`` (log in, describe the session), ``uploads`` (every upload case in one
+run, because pywikibot starts slowly: the files come from ``--files``, see
+:data:`UPLOAD_FILES`) and ``check-user`` (pywikibot's ``list=allusers`` check of an account,
+with the password prompt answered from ``WIKIUPLOAD_PROMPT_PASSWORD``). To add one, write a
+function ``(site, args) -> dict`` and register it with ``@scenario("name")``; put extra
+command-line options in :func:`parse_args`.
 
 This module must stay importable without importing pywikibot (the tests import
 :func:`write_pywikibot_dir` and :func:`parse_result` from it).
@@ -28,7 +30,8 @@ import os
 import stat
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -174,6 +177,243 @@ def login(site: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {**describe_user(site), "login_actions": actions}
 
 
+# -- recording what pywikibot sends ----------------------------------------------------
+
+# Parameters every upload request has, left out of the summaries.
+COMMON_UPLOAD_PARAMS = frozenset({"action", "format", "token", "assert", "maxlag", "filename",
+                                  "filesize", "comment", "text", "watch"})
+
+
+def _values(values: Any) -> list[Any]:
+    return list(values) if isinstance(values, (list, tuple)) else [values]
+
+
+def summarize_upload(params: dict[str, Any], parts: Sequence[str]) -> dict[str, Any]:
+    """The shape of one action=upload request: the parameters it sends (pywikibot leaves
+    out false and None values and sends true ones empty) beyond the common ones, the
+    offset, and the multipart file parts."""
+    sent = sorted(key for key, value in params.items()
+                  if key not in COMMON_UPLOAD_PARAMS and _values(value) not in ([False], [None]))
+    summary: dict[str, Any] = {"sent": sent}
+    if "offset" in sent:
+        summary["offset"] = int(_values(params["offset"])[0])
+    if parts:
+        summary["parts"] = sorted(parts)
+    return summary
+
+
+class RequestRecorder:
+    """Wraps ``api.Request.submit`` to keep the upload and allusers requests."""
+
+    def __init__(self) -> None:
+        from pywikibot.data import api
+
+        self.uploads: list[dict[str, Any]] = []
+        self.allusers: list[dict[str, str]] = []
+        original = api.Request.submit
+        recorder = self
+
+        def submit(request: Any) -> Any:
+            params = dict(request._params)
+            if _values(params.get("action")) == ["upload"]:
+                recorder.uploads.append(summarize_upload(params, list(request.mime or {})))
+            elif "allusers" in [str(v) for v in _values(params.get("list", []))]:
+                recorder.allusers.append({
+                    key: "|".join(str(v) for v in _values(value))
+                    for key, value in params.items() if key.startswith("au")})
+            return original(request)
+
+        api.Request.submit = submit
+
+
+# -- uploads -------------------------------------------------------------------------------
+
+# The files the "uploads" scenario expects in --files (written by the test).
+UPLOAD_FILES = {
+    "direct": "direct.png",         # small PNG
+    "direct-v2": "direct-v2.png",   # other content, re-uploaded over the first
+    "other": "other.png",           # other content again (exists without ignoring)
+    "big": "big.png",               # larger than CHUNK_SIZE, uploaded in chunks
+    "big-v2": "big-v2.png",         # other content, chunked over "big"
+    "async": "async.png",           # chunked with async=
+    "robot": "robot.png",           # uploaded through specialbots.UploadRobot
+}
+CHUNK_SIZE = 64 * 1024
+
+
+def file_state(site: Any, name: str) -> dict[str, Any]:
+    """A file as pywikibot reads it back: history (raw imageinfo, so versions uploaded in
+    the same second are not merged), latest SHA-1 through FilePage, and the page text."""
+    import pywikibot
+
+    page = pywikibot.FilePage(site, name)
+    if not page.exists():
+        return {"exists": False}
+    request = site.simple_request(action="query", prop="imageinfo", titles=page.title(),
+                                  iilimit=50,
+                                  iiprop="sha1|size|comment|user|archivename|mime")
+    pages = request.submit()["query"]["pages"]
+    entry = next(iter(pages.values())) if isinstance(pages, dict) else pages[0]
+    history = [{key: version[key] for key in ("sha1", "size", "comment", "user", "mime")}
+               | {"archived": "archivename" in version}
+               for version in entry["imageinfo"]]
+    return {"exists": True, "sha1": page.latest_file_info.sha1, "history": history,
+            "text": page.text}
+
+
+def upload_error(error: Exception) -> dict[str, Any]:
+    from pywikibot.exceptions import UploadError
+
+    out: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
+    if isinstance(error, UploadError):
+        out.update(code=error.code, info=error.info, has_file_key=bool(error.file_key))
+    return out
+
+
+class UploadCases:
+    """Runs each case separately so one failure does not hide the others."""
+
+    def __init__(self, site: Any, files: Path) -> None:
+        self.site = site
+        self.files = files
+        self.recorder = RequestRecorder()
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def path(self, key: str) -> str:
+        return str(self.files / UPLOAD_FILES[key])
+
+    @contextmanager
+    def case(self, name: str) -> Iterator[dict[str, Any]]:
+        out: dict[str, Any] = {}
+        start = len(self.recorder.uploads)
+        try:
+            yield out
+        except Exception as exc:  # reported to the test as data
+            traceback.print_exc()
+            out.update(upload_error(exc))
+        out["requests"] = self.recorder.uploads[start:]
+        self.results[name] = out
+
+    def upload(self, name: str, key: str, **kwargs: Any) -> Any:
+        import pywikibot
+
+        page = pywikibot.FilePage(self.site, f"File:{name}")
+        return self.site.upload(page, source_filename=self.path(key), **kwargs)
+
+
+@scenario("uploads")
+def uploads(site: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Every upload case of /work/shared/spec/clients.md §1, against one wiki."""
+    from pywikibot.specialbots import UploadRobot
+
+    site.login()
+    cases = UploadCases(site, args.files)
+    with cases.case("direct") as out:
+        # comment= is the pre-11.8 name of summary= (still accepted, with a warning)
+        out["returned"] = cases.upload("Pwb direct.png", "direct", comment="direct upload",
+                                       text="== Summary ==\nPywikibot direct")
+        out["file"] = file_state(site, "Pwb direct.png")
+    with cases.case("chunked") as out:
+        out["returned"] = cases.upload("Pwb chunked.png", "big", summary="chunked upload",
+                                       text="chunked text", chunk_size=CHUNK_SIZE)
+        out["file"] = file_state(site, "Pwb chunked.png")
+    with cases.case("reupload") as out:
+        out["returned"] = cases.upload("Pwb direct.png", "direct-v2", summary="second version",
+                                       ignore_warnings=True)
+        out["file"] = file_state(site, "Pwb direct.png")
+    # ignore_warnings=False: the first warning is raised as UploadError; nothing is published
+    with cases.case("exists") as out:
+        cases.upload("Pwb direct.png", "other", summary="not ignored", ignore_warnings=False)
+    out["file"] = file_state(site, "Pwb direct.png")
+    with cases.case("duplicate") as out:
+        cases.upload("Pwb duplicate.png", "direct-v2", summary="a copy", ignore_warnings=False)
+    out["file"] = file_state(site, "Pwb duplicate.png")
+    with cases.case("duplicate-ignore") as out:
+        seen: list[str] = []
+
+        def ignore(warnings: list[Any]) -> bool:
+            seen.extend(warning.code for warning in warnings)
+            return True
+
+        out["returned"] = cases.upload("Pwb duplicate.png", "direct-v2", summary="a copy",
+                                       ignore_warnings=ignore)
+        out["warnings_seen"] = seen
+        out["file"] = file_state(site, "Pwb duplicate.png")
+    with cases.case("chunked-reupload") as out:
+        seen_chunked: list[str] = []
+
+        def ignore_chunked(warnings: list[Any]) -> bool:
+            seen_chunked.extend(warning.code for warning in warnings)
+            return True
+
+        out["returned"] = cases.upload("Pwb chunked.png", "big-v2", summary="chunked again",
+                                       chunk_size=CHUNK_SIZE, ignore_warnings=ignore_chunked)
+        out["warnings_seen"] = seen_chunked
+        out["file"] = file_state(site, "Pwb chunked.png")
+    with cases.case("async-chunked") as out:
+        out["returned"] = cases.upload("Pwb async.png", "async", summary="async upload",
+                                       text="async text", chunk_size=CHUNK_SIZE,
+                                       asynchronous=True)
+        out["file"] = file_state(site, "Pwb async.png")
+    with cases.case("uploadrobot") as out:
+        processed: list[tuple[str, str | None]] = []
+        bot = UploadRobot([cases.path("robot")], description="Robot description",
+                          use_filename="Pwb robot.png", keep_filename=True,
+                          verify_description=False, summary="robot summary", aborts=True,
+                          target_site=site, always=True)
+        bot.post_processor = lambda url, name: processed.append((Path(url).name, name))
+        bot.run()
+        out["uploaded"] = int(bot.counter["upload"])
+        out["processed"] = processed
+        out["file"] = file_state(site, "Pwb robot.png")
+    return cases.results
+
+
+# -- user existence check (list=allusers) ------------------------------------------------
+
+PROMPT_PASSWORD_ENV = "WIKIUPLOAD_PROMPT_PASSWORD"
+
+
+@scenario("check-user")
+def check_user(site: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """pywikibot's check that an account exists (``LoginManager.check_user_exists``).
+
+    ``nobody``: an unknown name is refused by the check. ``file_account``: the check for
+    the account of ``--check`` whose password is in the password file. ``login``: logging
+    in as ``--user``; without a password-file entry pywikibot checks the account with
+    list=allusers and then prompts; the prompt is answered from $WIKIUPLOAD_PROMPT_PASSWORD.
+    """
+    import pywikibot
+    from pywikibot import login as pwb_login
+    from pywikibot.exceptions import NoUsernameError
+
+    recorder = RequestRecorder()
+    prompts: list[str] = []
+
+    def answer(question: str, password: bool = False, **kwargs: Any) -> str:
+        prompts.append(question)
+        return os.environ[PROMPT_PASSWORD_ENV] if password else ""
+
+    pywikibot.input = answer
+    results: dict[str, Any] = {}
+    try:
+        pwb_login.ClientLoginManager(site=site, user="Nobody").check_user_exists()
+        results["nobody"] = {"exists": True}
+    except NoUsernameError as error:
+        results["nobody"] = {"error": type(error).__name__, "message": str(error)}
+    manager = pwb_login.ClientLoginManager(site=site, user=args.check)
+    manager.check_user_exists()
+    results["file_account"] = {"password_from_file": bool(manager.password),
+                               "login_name": manager.login_name}
+    results["checks"] = list(recorder.allusers)
+    del recorder.allusers[:]
+    actions = record_login_actions()
+    site.login()
+    results["login"] = {**describe_user(site), "login_actions": actions,
+                        "prompts": prompts, "allusers": recorder.allusers}
+    return results
+
+
 # -- command line ----------------------------------------------------------------------
 
 
@@ -181,10 +421,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--user", help="account to log in as (default: user-config.py's)")
-    # for the upload scenarios
-    parser.add_argument("--file", type=Path, help="local file to upload")
-    parser.add_argument("--filename", help="target name, without 'File:'")
-    parser.add_argument("--ignore-warnings", action="store_true")
+    parser.add_argument("--files", type=Path,
+                        help="uploads: directory holding the UPLOAD_FILES")
+    parser.add_argument("--check", default="Uploader",
+                        help="check-user: account with a password-file entry to check")
     return parser.parse_args(argv)
 
 

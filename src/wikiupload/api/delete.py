@@ -14,7 +14,9 @@ from wikiupload.api import registry
 from wikiupload.api.context import ApiContext
 from wikiupload.api.deletion_support import (
     WATCHLIST,
+    apply_watch,
     check_rights,
+    check_tag_rights,
     check_tags,
     missing_title,
     title_or_pageid,
@@ -74,6 +76,7 @@ class DeleteModule(ApiModule):
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
+        check_tags(ctx, params["tags"])
         title = title_or_pageid(ctx, params)
         current = ctx.db.get(Image, title.db_key) if title.namespace == NS_FILE else None
         if current is None and find_page(ctx.db, title) is None:
@@ -83,6 +86,9 @@ class DeleteModule(ApiModule):
             log_id = self._delete_file(ctx, title, reason, params)
         else:
             reason, log_id = self._delete_page(ctx, title, params)
+        choice = "watch" if params["watch"] else "unwatch" if params["unwatch"] \
+            else params["watchlist"]
+        apply_watch(ctx, title, choice, "watchdeletion")
         ctx.result["delete"] = {"title": title.prefixed(ctx.settings.sitename),
                                 "reason": reason, "logid": log_id}
 
@@ -90,7 +96,7 @@ class DeleteModule(ApiModule):
     def _delete_file(ctx: ApiContext, title: Title, reason: str,
                      params: dict[str, Any]) -> int:
         check_rights(ctx, ["delete"])
-        check_tags(ctx, params["tags"])
+        check_tag_rights(ctx, params["tags"])
         oldimage = params["oldimage"]
         if oldimage:
             if len(oldimage.encode()) < 16 or "/" in oldimage or "\\" in oldimage:
@@ -108,10 +114,8 @@ class DeleteModule(ApiModule):
                 raise ApiError("nodeleteablefile")
             return delete_old_version(ctx.db, repo, title, current, oldimage, ctx.user,
                                       reason, params["tags"])
-        log_id = delete_file(ctx.db, repo, title, current, ctx.user, reason, params["tags"])
-        if params["deletetalk"]:
-            delete_talk(ctx.db, title, ctx.user, reason, params["tags"])
-        return log_id
+        return delete_file(ctx.db, repo, title, current, ctx.user, reason, params["tags"],
+                           with_talk=params["deletetalk"])
 
     @staticmethod
     def _delete_page(ctx: ApiContext, title: Title, params: dict[str, Any]) -> tuple[str, int]:
@@ -120,7 +124,7 @@ class DeleteModule(ApiModule):
         if reason is None:
             raise ApiError("cannotdelete", title.prefixed(site))
         check_rights(ctx, ["delete"])
-        check_tags(ctx, params["tags"])
+        check_tag_rights(ctx, params["tags"])
         with_talk = params["deletetalk"] and _talk_can_go(ctx, title)
         log_id = delete_page(ctx.db, title, ctx.user, reason, params["tags"])
         if log_id is None:

@@ -11,14 +11,23 @@ from typing import Any
 from wikiupload.api.context import ApiContext
 from wikiupload.api.params import Param
 from wikiupload.auth.users import groups_with_right
+from wikiupload.changetags import check_can_apply, check_defined
 from wikiupload.db.models import Page
 from wikiupload.deletion import messages as _messages
 from wikiupload.errors import ApiError, permission_denied
 from wikiupload.i18n.messages import Message, has_message, render
 from wikiupload.titles import InvalidTitle, Title, parse_title
+from wikiupload.watchlist import (
+    is_watchable,
+    page_key,
+    unwatch,
+    user_option,
+    watch,
+    watched_items,
+)
 
-__all__ = ["WATCHLIST", "check_rights", "check_tags", "invalid_title", "missing_title",
-           "parse_target", "quoted_list", "title_or_pageid"]
+__all__ = ["WATCHLIST", "apply_watch", "check_rights", "check_tag_rights", "check_tags",
+           "invalid_title", "missing_title", "parse_target", "quoted_list", "title_or_pageid"]
 
 _messages.install()
 
@@ -90,12 +99,28 @@ def _group_links(ctx: ApiContext, right: str) -> list[str]:
 
 
 def check_tags(ctx: ApiContext, tags: Sequence[str]) -> None:
-    """ChangeTags::canAddTagsAccompanyingChange."""
-    allowed = set(ctx.settings.change_tags)
-    bad = [tag for tag in tags if tag not in allowed]
-    if bad:
-        key = "tags-apply-not-allowed-one" if len(bad) == 1 else "tags-apply-not-allowed-multi"
-        raise ApiError(key, ", ".join(bad), len(bad), code="badtags",
-                       data={"disallowedtags": bad})
-    if tags and not ctx.user.can("applychangetags"):
-        raise ApiError("tags-apply-no-permission", code="badtags")
+    """The ``tags`` parameter's own validation (TagsDef): only defined tags. It runs with
+    the parameters, before anything else the module checks."""
+    check_defined(ctx.settings, tags)
+
+
+def check_tag_rights(ctx: ApiContext, tags: Sequence[str]) -> None:
+    """ChangeTags::canAddTagsAccompanyingChange with the user: may they apply tags."""
+    check_can_apply(ctx.user, tags)
+
+
+def apply_watch(ctx: ApiContext, title: Title, choice: str, option: str | None) -> None:
+    """ApiWatchlistTrait::setWatch: ``preferences`` keeps a watch (or follows ``option``);
+    nothing happens without the ``editmywatchlist`` right."""
+    user = ctx.user
+    if user.is_anon or choice == "nochange" or not user.can("editmywatchlist") \
+            or not is_watchable(title):
+        return
+    if choice == "preferences":
+        watching = bool(watched_items(ctx.db, ctx.settings, user.id, [page_key(title)]))
+        choice = "watch" if watching or (option and user_option(ctx.settings, option)) \
+            else "nochange"
+    if choice == "watch":
+        watch(ctx.db, ctx.settings, user.id, title)
+    elif choice == "unwatch":
+        unwatch(ctx.db, user.id, title)

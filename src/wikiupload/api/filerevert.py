@@ -33,7 +33,7 @@ class FileRevertModule(ApiModule):
     needs_token = "csrf"
     must_post = True
     write_mode = True
-    help_url = "https://www.mediawiki.org/wiki/Special:MyLanguage/API:Filerevert"
+    help_url = ""                 # ApiFileRevert names no help page
     description = "Make an old version of a file the current version."
     examples = (
         ("action=filerevert&filename=Wiki.png&comment=Revert&"

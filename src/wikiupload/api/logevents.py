@@ -96,7 +96,7 @@ class LogEventsModule(QuerySubmodule):
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         state = self.state(ctx)
         params["namespace"] = _namespace(params["namespace"])
-        given = [name for name in ("title", "prefix", "namespace") if params[name] is not None]
+        given = [name for name in ("title", "namespace", "prefix") if params[name] is not None]
         if len(given) > 1:
             raise ApiError("apierror-invalidparammix",
                            quoted_list([f"le{name}" for name in given]), len(given),

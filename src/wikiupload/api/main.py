@@ -124,7 +124,10 @@ class MainRunner:
             ctx.errorformat = "bc"
         ctx.lang = self._language(raw.get("uselang", "user"))
         errorlang = raw.get("errorlang", "uselang")
-        ctx.errorlang = ctx.lang if errorlang == "uselang" else self._language(errorlang)
+        if ctx.errorformat == "bc":   # ApiErrorFormatter_BackCompat: always English
+            ctx.errorlang = "en"
+        else:
+            ctx.errorlang = ctx.lang if errorlang == "uselang" else self._language(errorlang)
         ctx.same_origin = not origin.lacks_same_origin(raw, ctx.request.headers)
         if "requestid" in raw:
             ctx.result["requestid"] = raw["requestid"]

@@ -57,7 +57,7 @@ _QUOTING_TAG = re.compile(r"</?(?:var|kbd|samp|code)>")
 
 def plain(text: str) -> str:
     """Plain text of a message: <var>/<kbd>/<samp>/<code> become quotes, other tags go."""
-    if "<" not in text:
+    if "<" not in text and "&" not in text:
         return text
     return html.unescape(_TAG.sub("", _QUOTING_TAG.sub('"', text)))
 

@@ -1,13 +1,14 @@
 """prop=info: basic facts about each page of the set (see includes/api/ApiQueryInfo.php).
 
-There is no watchlist and no protection here: nothing is watched or protected, so
-``watched`` is false, ``watchers`` 0 (shown to holders of ``unwatchedpages`` only) and
-``protection`` empty.
+Watch facts come from the caller's watchlist (``watched``, ``notificationtimestamp``, and
+``watchlistexpiry`` when expiries are on); watcher counts are shown to holders of
+``unwatchedpages`` only. There is no protection here: ``protection`` is empty.
 """
 
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from wikiupload.api import registry
@@ -27,7 +28,15 @@ from wikiupload.pages import (
     latest_revisions,
     page_url,
 )
+from wikiupload.timestamps import iso, utc
 from wikiupload.titles import NS_FILE, Title
+from wikiupload.watchlist import (
+    PageKey,
+    page_key,
+    visiting_watcher_counts,
+    watched_items,
+    watcher_counts,
+)
 
 PROPS = ("protection", "talkid", "watched", "watchers", "visitingwatchers",
          "notificationtimestamp", "subjectid", "associatedpage", "url", "readable", "preload",
@@ -100,6 +109,7 @@ class _PageFacts:
         if props & {"talkid", "subjectid"}:
             wanted = [associated(e.title) for e in entries if e.title is not None]
             self.related = find_pages(ctx.db, wanted)
+        self.watch = _WatchFacts(ctx, props, entries, self.latest)
 
     def describe(self, entry: PageEntry, params: dict[str, Any]) -> dict[str, Any]:
         assert entry.title is not None
@@ -112,7 +122,7 @@ class _PageFacts:
         if "protection" in props:
             info["protection"] = []
             info["restrictiontypes"] = restriction_types(title, page is not None)
-        info.update(self._watch_facts())
+        info.update(self.watch.describe(page_key(title)))
         info.update(self._related(title))
         info.update(self._presentation(title, page))
         if params["testactions"]:
@@ -128,20 +138,6 @@ class _PageFacts:
             facts["redirect"] = True
         if latest is None or latest.parent_id == 0:
             facts["new"] = True
-        return facts
-
-    def _watch_facts(self) -> dict[str, Any]:
-        props = self.props
-        facts: dict[str, Any] = {}
-        can_see_counts = self.ctx.user.can("unwatchedpages")
-        if "watched" in props:
-            facts["watched"] = False
-        if "watchers" in props and can_see_counts:
-            facts["watchers"] = 0
-        if "visitingwatchers" in props and can_see_counts:
-            facts["visitingwatchers"] = 0
-        if "notificationtimestamp" in props:
-            facts["notificationtimestamp"] = ""
         return facts
 
     def _related(self, title: Title) -> dict[str, Any]:
@@ -178,6 +174,48 @@ class _PageFacts:
             redirect = latest is not None and is_redirect(latest.content)
             facts["linkclasses"] = ["mw-redirect"] if redirect else []
         return facts
+
+
+class _WatchFacts:
+    """The caller's watches and the watcher counts of the pages of the set."""
+
+    def __init__(self, ctx: ApiContext, props: set[str], entries: list[PageEntry],
+                 latest: dict[int, Revision]) -> None:
+        self.props = props
+        self.show_expiry = bool(ctx.settings.watchlist_expiry)
+        self.can_count = ctx.user.can("unwatchedpages")
+        keys = {page_key(e.title): e for e in entries if e.title is not None}
+        self.items = {}
+        if props & {"watched", "notificationtimestamp"} and ctx.user.can("viewmywatchlist"):
+            self.items = watched_items(ctx.db, ctx.settings, ctx.user.id, keys)
+        self.watchers: dict[PageKey, int] = {}
+        if "watchers" in props and self.can_count:
+            self.watchers = watcher_counts(ctx.db, ctx.settings, keys)
+        self.visiting: dict[PageKey, int] = {}
+        if "visitingwatchers" in props and self.can_count:
+            edits = {key: _last_edit(entry, latest) for key, entry in keys.items()}
+            self.visiting = visiting_watcher_counts(ctx.db, ctx.settings, edits)
+
+    def describe(self, key: PageKey) -> dict[str, Any]:
+        props, item = self.props, self.items.get(key)
+        facts: dict[str, Any] = {}
+        if "watched" in props:
+            facts["watched"] = item is not None
+            if item is not None and item.expiry is not None and self.show_expiry:
+                facts["watchlistexpiry"] = iso(item.expiry)
+        if "watchers" in props and self.can_count:
+            facts["watchers"] = self.watchers.get(key, 0)
+        if "visitingwatchers" in props and self.can_count:
+            facts["visitingwatchers"] = self.visiting.get(key, 0)
+        if "notificationtimestamp" in props:
+            stamp = item.notification_timestamp if item is not None else None
+            facts["notificationtimestamp"] = iso(stamp) if stamp is not None else ""
+        return facts
+
+
+def _last_edit(entry: PageEntry, latest: dict[int, Revision]) -> datetime | None:
+    revision = latest.get(entry.page.id) if entry.page is not None else None
+    return utc(revision.timestamp) if revision is not None else None
 
 
 class _TestActions:

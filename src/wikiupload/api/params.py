@@ -127,6 +127,9 @@ class Validator:
         if param.type == "boolean":
             if raw is not None and raw.startswith(MULTI_SEPARATOR):
                 raise ApiError("apierror-badmultivalue", name)
+            if present and param.deprecated:
+                self.ctx.deprecate(self.module, Message("apiwarn-deprecation-parameter",
+                                                        (name,)))
             return present
         if raw is None:
             if param.required:

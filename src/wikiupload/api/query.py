@@ -58,6 +58,8 @@ class QueryState:
     module_continuation: dict[str, dict[str, str]] = field(default_factory=dict)
     generator_continuation: dict[str, str] = field(default_factory=dict)
     limits_first: bool = True       # "limits" before "query" in the result
+    # Output some modules put beside "query" rather than in it (list=watchlistraw).
+    top_level: dict[str, Any] = field(default_factory=dict)
 
     def set_continue(self, module: str, name: str, value: str) -> None:
         """A prop/list/meta module has more to give: ``name=value`` resumes it."""
@@ -182,6 +184,7 @@ class QueryModule(ApiModule):
             ctx.result["continue"] = continuation
         if state.limits and state.limits_first:
             ctx.result["limits"] = state.limits
+        ctx.result.update(state.top_level)
         if query:
             ctx.result["query"] = query
         if state.limits and not state.limits_first:

@@ -13,7 +13,14 @@ from typing import Any
 
 from wikiupload.api import registry
 from wikiupload.api.context import ApiContext
-from wikiupload.api.deletion_support import WATCHLIST, check_rights, check_tags, parse_target
+from wikiupload.api.deletion_support import (
+    WATCHLIST,
+    apply_watch,
+    check_rights,
+    check_tag_rights,
+    check_tags,
+    parse_target,
+)
 from wikiupload.api.module import ApiModule
 from wikiupload.api.output import message_text, plain
 from wikiupload.api.params import Param
@@ -57,9 +64,10 @@ class UndeleteModule(ApiModule):
     )
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
+        check_tags(ctx, params["tags"])
         title = parse_target(ctx, params["title"])
         check_rights(ctx, ["undelete"])
-        check_tags(ctx, params["tags"])
+        check_tag_rights(ctx, params["tags"])
         file_ids = list(dict.fromkeys(params["fileids"]))
         try:
             outcome = undelete(ctx.db, ctx.wiki.filerepo, title, ctx.user, params["reason"],
@@ -72,6 +80,7 @@ class UndeleteModule(ApiModule):
             raise ApiError("apierror-cantundelete", code="cantundelete")
         if outcome.text_missing:
             _status_error(ctx, Message("undelete-no-results"))
+        apply_watch(ctx, title, params["watchlist"], None)
         ctx.result["undelete"] = {"title": title.prefixed(ctx.settings.sitename),
                                   "revisions": outcome.revisions,
                                   "fileversions": outcome.files,

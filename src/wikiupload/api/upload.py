@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from wikiupload import changetags
 from wikiupload.api import registry
 from wikiupload.api.context import ApiContext
 from wikiupload.api.module import ApiModule
 from wikiupload.api.params import Param
+from wikiupload.api.watch import expiry_param
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.files.info import STASH_RESULT_PROPS, UPLOAD_RESULT_PROPS, file_info, stash_info
 from wikiupload.i18n.messages import Message, Num
+from wikiupload.upload import from_url
 from wikiupload.upload.chunk_pipeline import ChunkPipeline
+from wikiupload.upload.from_url import UrlUpload
 from wikiupload.upload.pipeline import (
     Outcome,
     UploadOptions,
@@ -75,40 +80,35 @@ class UploadModule(ApiModule):
         settings = ctx.settings
         if not settings.enable_uploads:
             raise ApiError("apierror-uploaddisabled", code="uploaddisabled")
-        self._check_tags(ctx, params["tags"])
+        changetags.check_defined(settings, params["tags"])
+        expiry = expiry_param(ctx, "watchlistexpiry", "upload")
         self._check_filesize(ctx, params)
         filekey = params["filekey"] or params["sessionkey"]
         run_async = params["async"] and settings.enable_async_uploads
         self._check_one_source(params, filekey)
-        if params["checkstatus"] and filekey:
-            ctx.result["upload"] = upload_status(ctx, filekey)
+        if params["checkstatus"] and (filekey or params["url"]):
+            key = filekey or from_url.status_key(params["filename"], params["url"])
+            ctx.result["upload"] = upload_status(ctx, key)
             return
         source = self._select_source(ctx, params, filekey, run_async)
         check_upload_rights(ctx, by_url=bool(params["url"]))
         if params["chunk"] is not None:
             ctx.result["upload"] = self._run_chunk(ctx, params, source)
             return
-        assert isinstance(source, UploadSource)
         options = UploadOptions(filename=params["filename"], comment=params["comment"],
                                 text=params["text"], tags=tuple(params["tags"]),
                                 ignore_warnings=params["ignorewarnings"],
-                                stash=params["stash"], run_async=run_async)
+                                stash=params["stash"], run_async=run_async,
+                                watchlist=params["watchlist"], watch=params["watch"],
+                                watch_expiry=expiry)
+        if isinstance(source, UrlUpload):
+            ctx.result["upload"] = self._run_url(ctx, source, options)
+            return
+        assert isinstance(source, UploadSource)
         outcome = UploadPipeline(ctx, source, options).run()
         ctx.result["upload"] = self._result(ctx, outcome)
 
     # -- request checks -------------------------------------------------------------------
-
-    @staticmethod
-    def _check_tags(ctx: ApiContext, tags: list[str]) -> None:
-        allowed = set(ctx.settings.change_tags)
-        bad = [tag for tag in tags if tag not in allowed]
-        if bad:
-            key = "tags-apply-not-allowed-one" if len(bad) == 1 else \
-                "tags-apply-not-allowed-multi"
-            raise ApiError(key, ", ".join(bad), len(bad), code="badtags",
-                           data={"disallowedtags": bad})
-        if tags and not ctx.user.can("applychangetags"):
-            raise ApiError("tags-apply-no-permission", code="badtags")
 
     @staticmethod
     def _check_filesize(ctx: ApiContext, params: dict[str, Any]) -> None:
@@ -122,7 +122,7 @@ class UploadModule(ApiModule):
             params["filesize"] = limit
 
     def _select_source(self, ctx: ApiContext, params: dict[str, Any], filekey: str | None,
-                       run_async: bool) -> UploadSource | StashedFile | None:
+                       run_async: bool) -> UploadSource | UrlUpload | StashedFile | None:
         if not params["filename"]:
             raise ApiError("apierror-missingparam", "filename", code="nofilename")
         if params["chunk"] is not None:
@@ -137,9 +137,7 @@ class UploadModule(ApiModule):
                 raise ApiError("apierror-cannot-async-upload-file",
                                code="cannot-async-upload-file")
             return UploadSource.from_request_file(params["file"], params["filename"])
-        if not ctx.settings.allow_copy_uploads:
-            raise ApiError("copyuploaddisabled", code="copyuploaddisabled")
-        raise ApiError("apierror-copyuploadbadurl", code="copyuploadbadurl")
+        return from_url.select(ctx.settings, params["url"])
 
     @staticmethod
     def _check_one_source(params: dict[str, Any], filekey: str | None) -> None:
@@ -169,10 +167,23 @@ class UploadModule(ApiModule):
             return None
         return UploadStash(ctx.db, ctx.wiki.filerepo).get(filekey, ctx.user.id)
 
+    def _run_url(self, ctx: ApiContext, upload: UrlUpload,
+                 options: UploadOptions) -> dict[str, Any]:
+        """Fetch now (also for async with stash=1, as MediaWiki 1.39 does) or queue a job."""
+        if options.run_async and not options.stash:
+            return from_url.queue_fetch(ctx, upload, options)
+        ctx.db.commit()   # hold no transaction (nor SQLite's write lock) while downloading
+        source = from_url.fetch_source(ctx.wiki, upload.url, options.filename)
+        try:
+            outcome = UploadPipeline(ctx, source, replace(options, run_async=False)).run()
+        finally:
+            from_url.discard(source)
+        return self._result(ctx, outcome)
+
     @staticmethod
     def _run_chunk(ctx: ApiContext, params: dict[str, Any],
-                   session: StashedFile | UploadSource | None) -> dict[str, Any]:
-        assert session is None or not isinstance(session, UploadSource)
+                   session: StashedFile | UploadSource | UrlUpload | None) -> dict[str, Any]:
+        assert session is None or isinstance(session, StashedFile)
         outcome = ChunkPipeline(ctx, params["chunk"], filename=params["filename"],
                                 filesize=params["filesize"], offset=params["offset"] or 0,
                                 session=session, ignore_warnings=params["ignorewarnings"],

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wikiupload.cli import accounts, jobs, serve, settings_doc
+from wikiupload.cli import accounts, jobs, serve, settings_doc, stash
 from wikiupload.config import Settings, load
 
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(commands)
     settings_doc.register(commands)
     jobs.register(commands)
+    stash.register(commands)
     return parser
 
 

@@ -23,7 +23,12 @@ from wikiupload.deletion.pages import (
     lock_page,
     restore_revisions,
 )
-from wikiupload.filerepo.history import delete_versions, lock_file, restore_versions
+from wikiupload.filerepo.history import (
+    byte_changes,
+    delete_versions,
+    lock_file,
+    restore_versions,
+)
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.i18n.messages import Message, render
 from wikiupload.pages import Actor, find_page
@@ -73,16 +78,18 @@ def delete_talk(db: DbSession, title: Title, actor: Actor, reason: str,
 
 
 def delete_file(db: DbSession, repo: FileRepo, title: Title, current: Image, actor: Actor,
-                reason: str, tags: Sequence[str] = ()) -> int:
-    """Delete the description page and every version of the file; returns the log id.
-
-    There is one log entry: the page's, or (without a description page) one made here.
-    """
-    log_id = delete_page(db, title, actor, reason, tags)
-    delete_versions(db, repo, title.db_key, actor, reason, current=current)
-    if log_id is None:
-        log_id = add_log_entry(db, "delete", "delete", actor, title, page_id=0,
-                               comment=reason, tags=tags).id
+                reason: str, tags: Sequence[str] = (), *, with_talk: bool = False) -> int:
+    """Delete the description page (and its talk page, if asked) and every version of the
+    file; returns the log id. There is one log entry for the file: the page's, or (without
+    a description page) one made here."""
+    with byte_changes(repo) as changes:
+        log_id = delete_page(db, title, actor, reason, tags)
+        delete_versions(db, changes, title.db_key, actor, reason, current=current)
+        if log_id is None:
+            log_id = add_log_entry(db, "delete", "delete", actor, title, page_id=0,
+                                   comment=reason, tags=tags).id
+        if with_talk:
+            delete_talk(db, title, actor, reason, tags)
     return log_id
 
 
@@ -90,15 +97,16 @@ def delete_old_version(db: DbSession, repo: FileRepo, title: Title, current: Ima
                        archive_name: str, actor: Actor, reason: str,
                        tags: Sequence[str] = ()) -> int:
     """Delete one old version; the log comment names it. Returns the log id."""
-    delete_versions(db, repo, title.db_key, actor, reason, current=current,
-                    archive_name=archive_name)
     comment = render(Message("deletedrevision", (archive_name,)))
     if reason.strip():
         comment += ": " + reason
-    page = find_page(db, title)
-    entry = add_log_entry(db, "delete", "delete", actor, title,
-                          page_id=page.id if page is not None else 0, comment=comment,
-                          tags=tags)
+    with byte_changes(repo) as changes:
+        delete_versions(db, changes, title.db_key, actor, reason, current=current,
+                        archive_name=archive_name)
+        page = find_page(db, title)
+        entry = add_log_entry(db, "delete", "delete", actor, title,
+                              page_id=page.id if page is not None else 0, comment=comment,
+                              tags=tags)
     return entry.id
 
 
@@ -121,22 +129,23 @@ def undelete(db: DbSession, repo: FileRepo, title: Title, actor: Actor, reason: 
     """
     outcome = Undeleted()
     everything = not timestamps and not file_ids
-    if (everything or file_ids) and title.namespace == NS_FILE:
-        current = lock_file(db, title.db_key)
-        outcome.files = restore_versions(db, repo, title.db_key, file_ids, current=current)
-    if everything or timestamps:
-        restored = restore_revisions(db, title, timestamps)
-        outcome.revisions = restored.count
-        outcome.failed_revisions = restored.failed
-        outcome.text_missing = restored.count == 0 and restored.failed == 0
-    talk_revisions = _undelete_talk(db, title, actor, reason, tags, outcome) \
-        if with_talk else 0
-    if outcome.revisions or outcome.files:
-        page = find_page(db, title)
-        outcome.log_ids.insert(0, _restore_log(db, title, actor, reason, tags,
-                                               page.id if page is not None else 0,
-                                               outcome.revisions, outcome.files))
-    outcome.revisions += talk_revisions
+    with byte_changes(repo) as changes:
+        if (everything or file_ids) and title.namespace == NS_FILE:
+            current = lock_file(db, title.db_key)
+            outcome.files = restore_versions(db, changes, title.db_key, file_ids,
+                                             current=current)
+        if everything or timestamps:
+            restored = restore_revisions(db, title, timestamps)
+            outcome.revisions = restored.count
+            outcome.failed_revisions = restored.failed
+            outcome.text_missing = restored.count == 0 and restored.failed == 0
+        if outcome.revisions or outcome.files:
+            page = find_page(db, title)
+            outcome.log_ids.append(_restore_log(db, title, actor, reason, tags,
+                                                page.id if page is not None else 0,
+                                                outcome.revisions, outcome.files))
+        if with_talk:
+            outcome.revisions += _undelete_talk(db, title, actor, reason, tags, outcome)
     return outcome
 
 

@@ -1,4 +1,4 @@
-"""Writing log entries (``logging`` rows) and the tags applied to them."""
+"""Writing log entries (``logging`` rows) with the change tags applied to them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
-from wikiupload.db.archive_models import LogTag
+from wikiupload.changetags import tag_log_entry
 from wikiupload.db.file_models import LogEntry
 from wikiupload.pages import Actor
 from wikiupload.timestamps import now
@@ -29,6 +29,5 @@ def add_log_entry(db: DbSession, log_type: str, action: str, actor: Actor, title
                      params=json.dumps(params or {}), deleted=0)
     db.add(entry)
     db.flush()
-    for tag in dict.fromkeys(tags):
-        db.add(LogTag(log_id=entry.id, tag=tag))
+    tag_log_entry(db, tags, entry.id)
     return entry

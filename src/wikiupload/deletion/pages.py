@@ -75,7 +75,7 @@ def archived_count(db: DbSession, title: Title) -> int:
 @dataclass(frozen=True)
 class Restored:
     count: int          # revisions restored
-    failed: int         # revisions left archived because their id is in use
+    failed: int         # revisions left archived (none: see the module's note)
     page: Page | None   # the page afterwards
 
 
@@ -84,26 +84,19 @@ def restore_revisions(db: DbSession, title: Title,
     """Restore archived revisions of ``title`` (those at ``timestamps``, or all)."""
     rows = _archived_rows(db, title, timestamps)
     page = lock_page(db, title)
-    restorable, failed = _restorable(db, rows)
-    if not restorable:
-        return Restored(0, failed, page)
-    newest = restorable[-1]
+    if not rows:
+        return Restored(0, 0, page)
+    newest = rows[-1]
     previous = latest_revision(db, page) if page is not None else None
     if page is None:
         page = _recreate_page(db, title, newest)
-    for row in restorable:
-        db.add(Revision(id=row.rev_id, page_id=page.id, parent_id=row.parent_id,
-                        user_id=row.user_id, user_text=row.user_text,
-                        timestamp=row.timestamp, comment=row.comment, content=row.content,
-                        sha1=row.sha1, size=row.size, minor=row.minor, tags=row.tags))
-        db.delete(row)
-    db.flush()
+    revisions = _insert_revisions(db, page, rows)
     if previous is None or utc(newest.timestamp) > utc(previous.timestamp):
-        page.latest = newest.rev_id
+        page.latest = revisions[-1].id
         page.length = newest.size
         page.touched = newest.timestamp
         db.flush()
-    return Restored(len(restorable), failed, page)
+    return Restored(len(rows), 0, page)
 
 
 def _archived_rows(db: DbSession, title: Title,
@@ -117,20 +110,33 @@ def _archived_rows(db: DbSession, title: Title,
     return [row for row in rows if mw_timestamp(utc(row.timestamp)) in wanted]
 
 
-def _restorable(db: DbSession, rows: Sequence[ArchivedRevision],
-                ) -> tuple[list[ArchivedRevision], int]:
-    """Rows whose revision id is free (each id restored once); and how many are not."""
+def _insert_revisions(db: DbSession, page: Page,
+                      rows: Sequence[ArchivedRevision]) -> list[Revision]:
+    """The rows as revisions of ``page`` (same order); free ids are kept, taken ones are
+    replaced by new ids (inserted last, so that they cannot take a kept one)."""
     ids = [row.rev_id for row in rows]
     taken = set(db.scalars(select(Revision.id).where(Revision.id.in_(ids)))) if ids else set()
-    restorable: list[ArchivedRevision] = []
-    failed = 0
+    revisions = [Revision(page_id=page.id, parent_id=row.parent_id, user_id=row.user_id,
+                          user_text=row.user_text, timestamp=row.timestamp,
+                          comment=row.comment, content=row.content, sha1=row.sha1,
+                          size=row.size, minor=row.minor, tags=row.tags) for row in rows]
+    for row, revision in zip(rows, revisions, strict=True):
+        if row.rev_id not in taken:
+            revision.id = row.rev_id
+            taken.add(row.rev_id)
+            db.add(revision)
+    db.flush()
+    for revision in revisions:
+        if revision.id is None:
+            db.add(revision)
+            db.flush()
+    new_ids = {row.rev_id: revision.id for row, revision in zip(rows, revisions, strict=True)}
+    for revision in revisions:
+        revision.parent_id = new_ids.get(revision.parent_id, revision.parent_id)
     for row in rows:
-        if row.rev_id in taken:
-            failed += 1
-            continue
-        taken.add(row.rev_id)
-        restorable.append(row)
-    return restorable, failed
+        db.delete(row)
+    db.flush()
+    return revisions
 
 
 def _recreate_page(db: DbSession, title: Title, newest: ArchivedRevision) -> Page:

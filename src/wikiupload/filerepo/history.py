@@ -12,9 +12,12 @@ includes/api/ApiFileRevert.php:
   Deleted objects no other ``filearchive`` row needs are then removed.
 * Reverting publishes a copy of an old version as a new current version.
 
-Ordering: bytes are copied to their destination, rows change (in the caller's transaction),
-then the sources are removed; if anything fails before the caller commits, the ledger puts
-every object back. Callers hold the name's lock (``lock_file``) for the whole operation.
+Ordering (``byte_changes``): bytes are copied to their destination first, then rows change
+in the caller's transaction, and only when all of the caller's database work is done are the
+sources removed. A failure before that puts every object back, so no byte is lost and no
+row points at a missing object; only a failure of the commit itself, after the removals,
+leaves the bytes in their new place (found again by their SHA-1). Callers hold the name's
+lock (``lock_file``) for the whole operation.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth.users import Principal
@@ -40,12 +44,13 @@ from wikiupload.upload.publish import (
     Published,
     PublishRequest,
     from_stored,
+    lock_name,
     publish,
 )
 from wikiupload.upload.stash import FileFacts
 
-__all__ = ["MissingArchivedVersion", "delete_versions", "find_old_version", "lock_file",
-           "restore_versions", "revert_to"]
+__all__ = ["ByteChanges", "MissingArchivedVersion", "byte_changes", "delete_versions",
+           "find_old_version", "lock_file", "restore_versions", "revert_to"]
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +66,11 @@ class MissingArchivedVersion(LookupError):
 def lock_file(db: DbSession, name: str) -> Image | None:
     """Serialise changes to ``name`` until the transaction ends; returns its current row.
 
-    PostgreSQL: an advisory lock on the name (it also covers names with no ``image`` row)
-    plus ``SELECT … FOR UPDATE`` on the row, as publish() takes. SQLite has no row locks:
-    a write to the row takes the database's write lock before anything is read.
+    The same lock publish() takes (an advisory lock on the name on PostgreSQL, which also
+    covers names without an ``image`` row; SQLite transactions hold the write lock), then
+    the row itself ``FOR UPDATE``, read afresh.
     """
-    dialect = db.get_bind().dialect.name
-    if dialect == "sqlite":
-        db.execute(update(Image).where(Image.name == name).values(name=Image.name))
-    elif dialect == "postgresql":
-        key = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big", signed=True)
-        db.execute(select(func.pg_advisory_xact_lock(key)))
+    lock_name(db, name)
     return db.scalars(select(Image).where(Image.name == name).with_for_update()
                       .execution_options(populate_existing=True)).first()
 
@@ -80,13 +80,15 @@ def find_old_version(db: DbSession, name: str, archive_name: str) -> OldImage | 
                                              OldImage.archive_name == archive_name)).first()
 
 
-@dataclass
-class _Ledger:
-    """Object changes made so far, so that a failure can undo them."""
+class ByteChanges:
+    """The object changes of one operation: copies are made at once, removals wait for
+    finish(); undo() puts back what was done."""
 
-    repo: FileRepo
-    created: list[str] = field(default_factory=list)
-    removed: list[tuple[str, str]] = field(default_factory=list)   # (path, copy of it)
+    def __init__(self, repo: FileRepo) -> None:
+        self.repo = repo
+        self.created: list[str] = []
+        self.removals: list[tuple[str, str]] = []      # (path, a copy of it), not yet done
+        self.removed: list[tuple[str, str]] = []
 
     def copy(self, src: str, dst: str, *, overwrite: bool) -> None:
         try:
@@ -95,9 +97,19 @@ class _Ledger:
             return      # the same content, stored by an earlier deletion
         self.created.append(dst)
 
-    def remove(self, path: str, copy: str) -> None:
-        self.repo.backend.delete(path, missing_ok=True)
-        self.removed.append((path, copy))
+    def remove_later(self, path: str, copy: str) -> None:
+        """Remove ``path`` in finish(); ``copy`` holds the same bytes until then."""
+        self.removals.append((path, copy))
+
+    def finish(self) -> None:
+        try:
+            for path, copy in self.removals:
+                self.repo.backend.delete(path, missing_ok=True)
+                self.removed.append((path, copy))
+        except BaseException:
+            self.undo()
+            raise
+        self.removals.clear()
 
     def undo(self) -> None:
         backend = self.repo.backend
@@ -113,6 +125,22 @@ class _Ledger:
                 backend.delete(path, missing_ok=True)
             except StorageError:
                 log.exception("could not remove %s", path)
+        self.created.clear()
+        self.removed.clear()
+        self.removals.clear()
+
+
+@contextmanager
+def byte_changes(repo: FileRepo) -> Iterator[ByteChanges]:
+    """Object changes that are undone if the block fails, and whose removals happen when
+    it succeeds (run the block's database work inside it)."""
+    changes = ByteChanges(repo)
+    try:
+        yield changes
+    except BaseException:
+        changes.undo()
+        raise
+    changes.finish()
 
 
 # -- deleting -------------------------------------------------------------------------------
@@ -124,28 +152,22 @@ class _Stored:
     archive_name: str | None
 
 
-def delete_versions(db: DbSession, repo: FileRepo, name: str, actor: Actor, reason: str, *,
-                    current: Image | None, archive_name: str | None = None) -> int:
+def delete_versions(db: DbSession, changes: ByteChanges, name: str, actor: Actor,
+                    reason: str, *, current: Image | None,
+                    archive_name: str | None = None) -> int:
     """Move all versions of ``name`` (or only the old one ``archive_name``) to the archive;
     returns how many. ``current`` is the locked current row."""
+    repo = changes.repo
     versions = _stored_versions(db, repo, name, current, archive_name)
-    ledger = _Ledger(repo)
     stamp = now()
-    try:
-        moves: list[tuple[str, str]] = []
-        for version in versions:
-            key = repo.deleted_key(version.row.sha1 or _sha1_of(repo, version.path), name)
-            if repo.backend.exists(version.path):
-                ledger.copy(version.path, repo.deleted_path(key), overwrite=False)
-                moves.append((version.path, repo.deleted_path(key)))
-            db.add(_archived(version, name, key, actor, reason, stamp))
-            db.delete(version.row)
-        db.flush()
-        for path, copy in moves:
-            ledger.remove(path, copy)
-    except BaseException:
-        ledger.undo()
-        raise
+    for version in versions:
+        key = repo.deleted_key(version.row.sha1 or _sha1_of(repo, version.path), name)
+        if repo.backend.exists(version.path):
+            changes.copy(version.path, repo.deleted_path(key), overwrite=False)
+            changes.remove_later(version.path, repo.deleted_path(key))
+        db.add(_archived(version, name, key, actor, reason, stamp))
+        db.delete(version.row)
+    db.flush()
     _purge_thumbnails(repo, name, versions)
     return len(versions)
 
@@ -201,8 +223,8 @@ def _purge_thumbnails(repo: FileRepo, name: str, versions: Sequence[_Stored]) ->
 
 # -- restoring ------------------------------------------------------------------------------
 
-def restore_versions(db: DbSession, repo: FileRepo, name: str, file_ids: Sequence[int], *,
-                     current: Image | None) -> int:
+def restore_versions(db: DbSession, changes: ByteChanges, name: str,
+                     file_ids: Sequence[int], *, current: Image | None) -> int:
     """Restore the deleted versions ``file_ids`` of ``name`` (all when empty); returns how
     many. Raises MissingArchivedVersion before changing anything if an id is unknown."""
     query = select(FileArchive).where(FileArchive.name == name)
@@ -214,22 +236,18 @@ def restore_versions(db: DbSession, repo: FileRepo, name: str, file_ids: Sequenc
     for file_id in file_ids:
         if file_id not in found:
             raise MissingArchivedVersion(file_id)
-    ledger = _Ledger(repo)
-    try:
-        restored = _restore_rows(db, repo, name, rows, current, ledger)
-        for row in rows:
-            db.delete(row)
-        db.flush()
-        _drop_unneeded(db, repo, restored, ledger)
-    except BaseException:
-        ledger.undo()
-        raise
+    restored = _restore_rows(db, changes, name, rows, current)
+    for row in rows:
+        db.delete(row)
+    db.flush()
+    _drop_unneeded(db, changes, restored)
     return len(rows)
 
 
-def _restore_rows(db: DbSession, repo: FileRepo, name: str, rows: Sequence[FileArchive],
-                  current: Image | None, ledger: _Ledger) -> dict[str, str]:
+def _restore_rows(db: DbSession, changes: ByteChanges, name: str,
+                  rows: Sequence[FileArchive], current: Image | None) -> dict[str, str]:
     """New image/oldimage rows with their bytes; returns storage key -> a restored copy."""
+    repo = changes.repo
     taken = set(db.scalars(select(OldImage.archive_name).where(OldImage.name == name)))
     restored: dict[str, str] = {}
     for index, row in enumerate(rows):
@@ -245,7 +263,7 @@ def _restore_rows(db: DbSession, repo: FileRepo, name: str, rows: Sequence[FileA
             target = repo.archive_path(archive_name)
         source = repo.deleted_path(row.storage_key)
         if row.storage_key and repo.backend.exists(source):
-            ledger.copy(source, target, overwrite=True)
+            changes.copy(source, target, overwrite=True)
             restored.setdefault(row.storage_key, target)
     return restored
 
@@ -262,14 +280,13 @@ def _free_archive_name(row: FileArchive, name: str, taken: set[str]) -> str:
         second += 1
 
 
-def _drop_unneeded(db: DbSession, repo: FileRepo, restored: dict[str, str],
-                   ledger: _Ledger) -> None:
-    """Remove deleted objects that no remaining filearchive row refers to."""
+def _drop_unneeded(db: DbSession, changes: ByteChanges, restored: dict[str, str]) -> None:
+    """Remove (later) deleted objects that no remaining filearchive row refers to."""
     for key, copy in restored.items():
         still_used = db.scalars(select(FileArchive.id).where(
             FileArchive.storage_group == "deleted", FileArchive.storage_key == key).limit(1))
         if still_used.first() is None:
-            ledger.remove(repo.deleted_path(key), copy)
+            changes.remove_later(changes.repo.deleted_path(key), copy)
 
 
 # -- reverting ------------------------------------------------------------------------------

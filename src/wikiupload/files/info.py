@@ -17,7 +17,7 @@ from wikiupload.api.context import ApiContext
 from wikiupload.comments import format_comment
 from wikiupload.db.file_models import Image, OldImage
 from wikiupload.db.stash_models import StashedFile
-from wikiupload.filerepo.repo import ARCHIVE_ZONE, TEMP_ZONE, THUMB_ZONE, sha1_hex
+from wikiupload.filerepo.repo import ARCHIVE_ZONE, THUMB_ZONE, FileRepo, sha1_hex
 from wikiupload.files import metadata as meta
 from wikiupload.files.thumbnails import (
     ThumbRequest,
@@ -31,9 +31,10 @@ from wikiupload.files.warning_html import upload_warning_html
 from wikiupload.pages import find_page, page_url
 from wikiupload.timestamps import iso
 from wikiupload.titles import NS_FILE, NS_SPECIAL, Title
+from wikiupload.upload.stash import thumb_dir as stash_thumb_dir
 
 __all__ = ["IMAGEINFO_PROPS", "STASH_PROPS", "STASH_RESULT_PROPS", "UPLOAD_RESULT_PROPS",
-           "InfoOptions", "file_info", "missing_file_info", "stash_info"]
+           "InfoOptions", "file_info", "missing_file_info", "stash_info", "stash_source"]
 
 IMAGEINFO_PROPS = ("archivename", "badfile", "bitdepth", "canonicaltitle", "comment",
                    "commonmetadata", "dimensions", "extmetadata", "mediatype", "metadata",
@@ -169,23 +170,28 @@ def missing_file_info(ctx: ApiContext, name: str, props: Collection[str]) -> dic
 def stash_info(ctx: ApiContext, row: StashedFile, props: Collection[str], *,
                thumb: ThumbRequest | None = None) -> dict[str, Any]:
     """The entry of a stashed file (prop=stashimageinfo, stash results of action=upload)."""
-    repo = ctx.wiki.filerepo
     title = _file_title(row.temp_name or row.key)
     stored, common = meta.stash_metadata(row.props)
-    special = Title(NS_SPECIAL, f"UploadStash/file/{row.key}")
-    url = page_url(ctx.settings, special)
-    thumbs = page_url(ctx.settings, Title(NS_SPECIAL, f"UploadStash/thumb/{row.key}"))
-    hashed = repo.temp_path(row.temp_name or row.key)[len(TEMP_ZONE) + 1:]
+    source = stash_source(ctx.wiki.filerepo, row)
     view = _View(title, title.db_key, True, row.timestamp, size=row.size, width=row.width,
                  height=row.height, bits=row.bits, mime=row.mime, media_type=row.media_type,
                  sha1=row.sha1.lower(), metadata=stored,
                  common=common if common is not None else meta.derive_common(row.mime, stored),
-                 url=url, description_url=url)
-    view.source = ThumbSource(title.db_key, row.mime, row.width, row.height, row.path, url,
-                              f"{THUMB_ZONE}/{TEMP_ZONE}/{hashed}", thumbs,
-                              meta.rotation_of(row.mime, stored), url_safe="!")
+                 url=source.url, description_url=source.url, source=source)
     allowed = set(props) & set(STASH_PROPS)
     return _info(ctx, view, allowed, thumb, InfoOptions())
+
+
+def stash_source(repo: FileRepo, row: StashedFile) -> ThumbSource:
+    """A stashed file as a thumbnail source: served at ``Special:UploadStash/file/KEY``, its
+    thumbnails at ``Special:UploadStash/thumb/KEY/<thumb name>``, stored under ``thumb/temp/``."""
+    name = _file_title(row.temp_name or row.key).db_key
+    stored, _common = meta.stash_metadata(row.props)
+    url = page_url(repo.settings, Title(NS_SPECIAL, f"UploadStash/file/{row.key}"))
+    thumbs = page_url(repo.settings, Title(NS_SPECIAL, f"UploadStash/thumb/{row.key}"))
+    return ThumbSource(name, row.mime, row.width, row.height, row.path, url,
+                       stash_thumb_dir(row.path), thumbs, meta.rotation_of(row.mime, stored),
+                       url_safe="!")
 
 
 def _can_show(ctx: ApiContext, view: _View, bit: int, options: InfoOptions) -> bool:

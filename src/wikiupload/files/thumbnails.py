@@ -36,8 +36,8 @@ from wikiupload.files.metadata import rotation_of, stored_metadata
 from wikiupload.media.images import ImageTooLarge, ensure_decodable
 
 __all__ = ["MAX_IMAGE_AREA", "ThumbRequest", "ThumbSource", "Transform", "ensure_thumbnail",
-           "fit_box_width", "has_handler", "normalise", "scale_height", "svg_renderer",
-           "thumb_type", "transform"]
+           "fit_box_width", "has_handler", "make_thumbnail", "normalise", "scale_height",
+           "svg_renderer", "thumb_type", "transform"]
 
 MAX_IMAGE_AREA = 12_500_000     # $wgMaxImageArea
 MAX_THUMB_LIMIT = 300           # max($wgThumbLimits)
@@ -280,22 +280,33 @@ def ensure_thumbnail(wiki: Any, name: str, thumb_name: str) -> bool:
     thumbnail MediaWiki would make; True when it exists afterwards."""
     from wikiupload.db.file_models import Image
 
-    match = _THUMB_NAME.fullmatch(thumb_name)
     repo: FileRepo = wiki.filerepo
     with wiki.db() as db:
         row = db.get(Image, name)
-    if match is None or row is None:
+    if row is None:
         return False
     source = current_source(repo, row, rotation_of(row.mime, stored_metadata(row)[0]))
+    return make_thumbnail(repo, source, thumb_name) is not None
+
+
+def make_thumbnail(repo: FileRepo, source: ThumbSource, thumb_name: str) -> str | None:
+    """The backend path of the thumbnail ``thumb_name`` of ``source``, made now if needed;
+    None when it is not a thumbnail MediaWiki would make (or making it failed)."""
+    match = _THUMB_NAME.fullmatch(thumb_name)
+    if match is None:
+        return None
     width = int(match.group(1))
     extension, _mime = thumb_type(source.mime)
-    if not has_handler(source.mime) or FileRepo.thumb_name(name, width, extension) != thumb_name:
-        return False
-    if repo.backend.exists(repo.thumb_path(name, thumb_name)):
-        return True
+    if (not has_handler(source.mime)
+            or FileRepo.thumb_name(source.name, width, extension) != thumb_name):
+        return None
+    path = f"{source.thumb_dir}/{thumb_name}"
+    if repo.backend.exists(path):
+        return path
     result = transform(repo, source, ThumbRequest(width))
-    return (result is not None and result.ok and result.url != source.url
-            and repo.backend.exists(repo.thumb_path(name, thumb_name)))
+    made = (result is not None and result.ok and result.url != source.url
+            and repo.backend.exists(path))
+    return path if made else None
 
 
 def current_source(repo: FileRepo, row: Any, rotation: int = 0) -> ThumbSource:

@@ -7,6 +7,8 @@ from typing import Any
 from wikiupload.auth.users import principal
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
+from wikiupload.expiry import stored_expiry
+from wikiupload.jobs import fetch_url  # noqa: F401  (registers the fetch-url job)
 from wikiupload.jobs.worker import handler
 from wikiupload.upload.chunk_pipeline import assemble_session
 from wikiupload.upload.chunks import ChunkSessions
@@ -64,7 +66,9 @@ def publish_stash(wiki: Wiki, params: dict[str, Any]) -> None:
             if user is None:
                 raise ApiError("apierror-nosuchuserid", user_id, code="nosuchuserid")
             request = PublishRequest(params["name"], FileFacts(**params["facts"]), user,
-                                     params["comment"], params["text"], tuple(params["tags"]))
+                                     params["comment"], params["text"], tuple(params["tags"]),
+                                     watch=bool(params.get("watch")),
+                                     watch_expiry=stored_expiry(params.get("watch_expiry")))
             publish_stashed(db, wiki.filerepo, row, request)
         except ApiError as error:
             db.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,8 +26,22 @@ def enqueue(db: DbSession, kind: str, params: dict[str, Any]) -> Job:
     return job
 
 
-def claim(db: DbSession, worker: str) -> Job | None:
-    """Take the oldest runnable job (queued, or running but abandoned) for this worker."""
+@dataclass(frozen=True)
+class Claimed:
+    """A job taken by a worker: what the handler needs, detached from any transaction."""
+
+    id: int
+    type: str
+    params: dict[str, Any]
+    attempts: int
+
+
+def claim(db: DbSession, worker: str) -> Claimed | None:
+    """Take the oldest runnable job (queued, or running but abandoned) for this worker.
+
+    The claim is committed before returning, so no transaction stays open while the job
+    runs (a handler opens its own).
+    """
     now = int(time.time())
     runnable = ((Job.state == "queued") & (Job.run_after <= now)) | (
         (Job.state == "running") & (Job.claimed_at < now - STALE_AFTER))
@@ -39,22 +54,24 @@ def claim(db: DbSession, worker: str) -> Job | None:
         return None
     taken = db.execute(update(Job).where(Job.id == job_id, runnable).values(
         state="running", claimed_by=worker, claimed_at=now, attempts=Job.attempts + 1))
+    job = db.get(Job, job_id) if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+    claimed = None if job is None else Claimed(job.id, job.type, json.loads(job.params),
+                                               job.attempts)
     db.commit()
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return db.get(Job, job_id)
+    return claimed
 
 
-def finish(db: DbSession, job: Job) -> None:
-    job.state = "done"
+def finish(db: DbSession, job_id: int) -> None:
+    db.execute(update(Job).where(Job.id == job_id).values(state="done"))
     db.commit()
 
 
-def fail(db: DbSession, job: Job, error: str, *, retry: bool) -> None:
-    job.error = error[:2000]
-    if retry and job.attempts < MAX_ATTEMPTS:
-        job.state = "queued"
-        job.run_after = int(time.time()) + 2 ** job.attempts
-    else:
-        job.state = "failed"
+def fail(db: DbSession, job: Claimed, error: str, *, retry: bool) -> bool:
+    """Record a failure; True when the job will be tried again."""
+    again = retry and job.attempts < MAX_ATTEMPTS
+    values: dict[str, Any] = {"error": error[:2000], "state": "queued" if again else "failed"}
+    if again:
+        values["run_after"] = int(time.time()) + 2 ** job.attempts
+    db.execute(update(Job).where(Job.id == job.id).values(**values))
     db.commit()
+    return again

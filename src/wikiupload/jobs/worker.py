@@ -3,7 +3,6 @@ on their own with ``wikiupload jobs run``."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -40,24 +39,26 @@ class Worker:
 
         with self.wiki.db() as db:
             job = queue.claim(db, self.name)
-            if job is None:
-                return False
-            params = json.loads(job.params)
-            function = HANDLERS.get(job.type)
-            try:
-                if function is None:
-                    raise LookupError(f"no handler for job type {job.type!r}")
-                function(self.wiki, params)
-            except ApiError as exc:     # a verdict, not a crash: the handler recorded it
+        if job is None:
+            return False
+        function = HANDLERS.get(job.type)
+        try:
+            if function is None:
+                raise LookupError(f"no handler for job type {job.type!r}")
+            function(self.wiki, job.params)
+        except ApiError as exc:     # a verdict, not a crash: the handler recorded it
+            with self.wiki.db() as db:
                 queue.fail(db, job, exc.code, retry=False)
-            except Exception as exc:
-                log.exception("job %s (%s) failed", job.id, job.type)
-                queue.fail(db, job, repr(exc), retry=True)
-                if job.state == "failed":
-                    _report_crash(self.wiki, job.type, params)
-            else:
-                queue.finish(db, job)
-            return True
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job.id, job.type)
+            with self.wiki.db() as db:
+                again = queue.fail(db, job, repr(exc), retry=True)
+            if not again:
+                _report_crash(self.wiki, job.type, job.params)
+        else:
+            with self.wiki.db() as db:
+                queue.finish(db, job.id)
+        return True
 
     def run_forever(self) -> None:
         while not self.stopping.is_set():

@@ -195,7 +195,7 @@ class _Fetcher:
         for address in addresses:
             reason = ssrf.refusal(address, self.limits.allowed_networks)
             if reason is not None:
-                log.warning("URL upload refused: %s resolves to %s (%s)", host, address, reason)
+                log.warning("URL upload refused: host %s, address %s: %s", host, address, reason)
                 raise ApiError("apierror-copyuploadbaddomain")
         return addresses, literal is None
 

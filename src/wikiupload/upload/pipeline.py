@@ -7,17 +7,21 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wikiupload.auth.users import groups_with_right
+from wikiupload.changetags import check_can_apply
 from wikiupload.db.file_models import Image
 from wikiupload.errors import ApiError, permission_denied
+from wikiupload.expiry import Expiry, format_expiry
 from wikiupload.i18n.messages import Message, has_message, render
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
+from wikiupload.titles import NS_FILE, Title
 from wikiupload.upload import verification
 from wikiupload.upload.publish import Published, PublishRequest, publish
 from wikiupload.upload.sources import UploadSource
 from wikiupload.upload.stash import FileFacts, UploadStash
 from wikiupload.upload.status import get_status, set_status
 from wikiupload.upload.warnings import Candidate, check_warnings
+from wikiupload.watchlist import wants_watch
 
 if TYPE_CHECKING:
     from wikiupload.api.context import ApiContext
@@ -33,6 +37,9 @@ class UploadOptions:
     ignore_warnings: bool = False
     stash: bool = False
     run_async: bool = False
+    watchlist: str = "preferences"      # watch | preferences | nochange
+    watch: bool = False                 # the deprecated watch=1: always watch
+    watch_expiry: Expiry | None = None
 
 
 @dataclass
@@ -69,6 +76,7 @@ class UploadPipeline:
             return Outcome(name, warnings, stashed=self._stash_or_none())
         if self.options.stash:
             return Outcome(name, warnings, stashed=self._stash())
+        check_can_apply(self.ctx.user, self.options.tags)
         if self.options.run_async and self.source.stashed is not None:
             self._queue_publish(name, self.source.stashed)
             return Outcome(name, warnings, queued=True)
@@ -154,14 +162,26 @@ class UploadPipeline:
         if status is not None and status.get("result") == "Poll":
             raise ApiError("apierror-publishfailed", code="publishfailed")
         set_status(self.ctx.db, row.user_id, row.key, {"result": "Poll", "stage": "queued"})
+        expiry = self.options.watch_expiry
         enqueue(self.ctx.db, "publish", {
             "key": row.key, "user_id": row.user_id, "name": name,
             "comment": self.options.comment, "text": self.options.text,
-            "tags": list(self.options.tags), "facts": asdict(self._file_facts())})
+            "tags": list(self.options.tags), "facts": asdict(self._file_facts()),
+            "watch": self._watches(name),
+            "watch_expiry": None if expiry is None else format_expiry(expiry)})
+
+    def _watches(self, name: str) -> bool:
+        """Whether publishing adds the file page to the uploader's watchlist."""
+        exists = self.ctx.db.get(Image, name) is not None
+        title = Title(NS_FILE, name.replace("_", " "))
+        return self.options.watch or wants_watch(self.ctx.db, self.settings, self.ctx.user,
+                                                 title, self.options.watchlist, exists)
 
     def _publish(self, name: str) -> Published:
         request = PublishRequest(name, self._file_facts(), self.ctx.user, self.options.comment,
-                                 self.options.text, self.options.tags)
+                                 self.options.text, self.options.tags,
+                                 watch=self._watches(name),
+                                 watch_expiry=self.options.watch_expiry)
         try:
             published = publish(self.ctx.db, self.repo, request, self.source.storer())
         except ApiError as error:
@@ -187,8 +207,8 @@ def check_upload_rights(ctx: ApiContext, *, by_url: bool) -> None:
     for right in needed:
         if ctx.user.can(right):
             continue
-        if ctx.user.is_anon:
-            raise ApiError("mustbeloggedin", Message(f"action-{right}"), code="mustbeloggedin")
+        if ctx.user.is_anon:   # always "upload this file", even for upload_by_url
+            raise ApiError("mustbeloggedin", Message("action-upload"), code="mustbeloggedin")
         raise permission_denied(_group_links(ctx, right))
 
 

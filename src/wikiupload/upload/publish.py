@@ -15,18 +15,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth.users import Principal
+from wikiupload.changetags import tag_log_entry
 from wikiupload.db.file_models import Image, LogEntry, OldImage
 from wikiupload.errors import ApiError
+from wikiupload.expiry import Expiry
 from wikiupload.filerepo.repo import FileRepo, PublishResult, mw_timestamp, sha1_base36
 from wikiupload.pages import find_page, latest_revision, save_page
 from wikiupload.timestamps import now as utc_now
 from wikiupload.timestamps import utc
 from wikiupload.titles import NS_FILE, Title
 from wikiupload.upload.stash import FileFacts
+from wikiupload.watchlist import note_change, watch
 
 VERSION_COLUMNS = ("size", "width", "height", "bits", "metadata_json", "media_type",
                    "major_mime", "minor_mime", "description", "user_id", "user_text",
@@ -41,6 +44,8 @@ class PublishRequest:
     comment: str
     text: str | None
     tags: tuple[str, ...] = ()
+    watch: bool = False                 # add the file page to the uploader's watchlist
+    watch_expiry: Expiry | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,20 @@ def from_stored(stored_path: str, *, move: bool) -> Storer:
     return store
 
 
+def lock_name(db: DbSession, name: str) -> None:
+    """Serialise changes to one file name across processes until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock on the name (a row lock cannot guard a row
+    that does not exist yet). SQLite: every transaction already holds the write lock.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+                   {"name": f"file:{name}"})
+
+
 def _locked_current(db: DbSession, name: str) -> Image | None:
-    """The current version, locked for this transaction where the database can."""
+    """The current version, with the name locked for this transaction."""
+    lock_name(db, name)
     return db.scalars(select(Image).where(Image.name == name).with_for_update()).first()
 
 
@@ -116,6 +133,7 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
         overwritten = _record_versions(db, request, current, stamp, result)
         _describe(db, request, stamp)
         log = _log(db, request, "overwrite" if overwritten else "upload", stamp, sha1)
+        _record_change(db, repo, request, log.id, stamp)
     except BaseException:
         _restore(repo, request.name, result)
         raise
@@ -136,6 +154,16 @@ def _record_versions(db: DbSession, request: PublishRequest, current: Image | No
     db.add(archived)
     _fill(current, request, stamp)
     return True
+
+
+def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest, log_id: int,
+                   stamp: datetime) -> None:
+    """Tags on the log entry; other watchers notified; the uploader's watch, if wanted."""
+    title = Title(NS_FILE, request.name.replace("_", " "))
+    tag_log_entry(db, request.tags, log_id)
+    note_change(db, title, request.user.id, stamp)
+    if request.watch:
+        watch(db, repo.settings, request.user.id, title, request.watch_expiry)
 
 
 def _restore(repo: FileRepo, name: str, result: PublishResult) -> None:

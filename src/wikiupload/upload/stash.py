@@ -7,7 +7,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
-from wikiupload.filerepo.repo import FileRepo, mw_timestamp, normalize_extension
+from wikiupload.filerepo.repo import THUMB_ZONE, FileRepo, mw_timestamp, normalize_extension
+from wikiupload.timestamps import utc
 
 KEY_PATTERN = re.compile(r"^[\w\-.]+\.\w*$")
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -39,6 +40,16 @@ def new_key(user_id: int, extension: str) -> str:
 
 def key_is_valid(key: str) -> bool:
     return bool(KEY_PATTERN.match(key))
+
+
+def expiry_cutoff(max_age: int, now: datetime | None = None) -> datetime:
+    """Stash rows last touched before this moment have expired (``upload_stash_max_age``)."""
+    return (now or datetime.now(UTC)) - timedelta(seconds=max_age)
+
+
+def thumb_dir(path: str) -> str:
+    """Where the thumbnails of the stashed object at ``path`` (``temp/…``) are kept."""
+    return f"{THUMB_ZONE}/{path}"
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ class UploadStash:
         if user_id == 0:
             raise ApiError("stashnotloggedin")
         row = self.db.get(StashedFile, key)
-        if row is None:
+        if row is None or self.is_expired(row):
             raise ApiError("uploadstash-file-not-found", key)
         if row.status == "finished" and row.size == 0:
             raise ApiError("uploadstash-zero-length")
@@ -97,6 +108,10 @@ class UploadStash:
         if row.user_id != user_id:
             raise ApiError("uploadstash-wrong-owner", key)
         return row
+
+    def is_expired(self, row: StashedFile) -> bool:
+        """Older than ``upload_stash_max_age``: treated as gone before cleanup removes it."""
+        return utc(row.timestamp) < expiry_cutoff(self.repo.settings.upload_stash_max_age)
 
     def remove(self, row: StashedFile) -> None:
         """Forget a stashed file and delete its bytes."""

@@ -13,6 +13,7 @@ from wikiupload.db.file_models import Image
 from wikiupload.db.stash_models import StashedFile, UploadStatus
 from wikiupload.errors import ApiError
 from wikiupload.files.info import STASH_RESULT_PROPS, UPLOAD_RESULT_PROPS, file_info, stash_info
+from wikiupload.upload.stash import expiry_cutoff
 
 if TYPE_CHECKING:
     from wikiupload.api.context import ApiContext
@@ -49,7 +50,8 @@ def upload_status(ctx: ApiContext, key: str) -> dict[str, Any]:
     if stored is None:
         session = ctx.db.scalars(select(StashedFile).where(
             StashedFile.key == key, StashedFile.user_id == ctx.user.id,
-            StashedFile.status == "chunks")).first()
+            StashedFile.status == "chunks",
+            StashedFile.timestamp >= expiry_cutoff(ctx.settings.upload_stash_max_age))).first()
         if session is None:
             raise ApiError("apierror-missingresult", code="missingresult")
         return {"result": "Continue", "stage": "uploading", "offset": session.size}

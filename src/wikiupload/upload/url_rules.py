@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from wikiupload.errors import ApiError
+from wikiupload.upload import ssrf
 
 # MWHttpRequest::isValidURI: http or https, a host part, no whitespace.
 VALID_URL = re.compile(r"^https?://[^/\s]\S*$")
@@ -23,13 +25,39 @@ def parse_url(url: str) -> httpx.URL:
     """The URL to fetch, or ``http-invalid-url`` (not http/https, no host, unparsable)."""
     if not VALID_URL.match(url):
         raise ApiError("http-invalid-url", url)
+    parsed: httpx.URL | None
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:
-        raise ApiError("http-invalid-url", url) from exc
+        parsed = _with_dotted_ipv4(url)
+        if parsed is None:
+            raise ApiError("http-invalid-url", url) from exc
     if parsed.scheme not in ("http", "https") or not parsed.raw_host:
         raise ApiError("http-invalid-url", url)
     return parsed
+
+
+def _with_dotted_ipv4(url: str) -> httpx.URL | None:
+    """The URL with a numeric host httpx refuses (``0177.0.0.1``, ``1.2.3.0x4``) rewritten
+    in dotted decimal, as resolvers read it; None if the host is no such address.
+
+    The rewritten URL is what gets checked and fetched, so nothing depends on the two
+    parsers agreeing."""
+    try:
+        parts = urlsplit(url)
+        address = ssrf.parse_ipv4(parts.hostname or "")
+        port = parts.port
+    except ValueError:
+        return None
+    if address is None:
+        return None
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (f"{userinfo}@" if userinfo else "") + str(address) + (
+        f":{port}" if port is not None else "")
+    try:
+        return httpx.URL(urlunsplit(parts._replace(netloc=netloc)))
+    except (httpx.InvalidURL, ValueError):
+        return None
 
 
 def host_matches(host: str, pattern: str) -> bool:

@@ -10,7 +10,7 @@ get a sandboxing Content-Security-Policy, and every response ``nosniff``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
@@ -26,7 +26,8 @@ from wikiupload.db.file_models import Image, OldImage
 from wikiupload.filerepo import FileRepo, InvalidPath, Location, NotFound
 from wikiupload.wiki import Wiki
 
-__all__ = ["CSP_SANDBOX", "content_type_for", "file_repo", "serve_file"]
+__all__ = ["CSP_SANDBOX", "ServedFile", "content_type_for", "file_repo", "respond",
+           "serve_file", "stored_type"]
 
 CHUNK_SIZE = 256 * 1024
 CSP_SANDBOX = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -61,6 +62,13 @@ def content_type_for(name: str) -> str:
     return TYPES_BY_EXTENSION.get(extension, DEFAULT_TYPE)
 
 
+def stored_type(mime: str) -> str | None:
+    """A MIME type recorded in the database, if it is well-formed and known."""
+    if _MIME.fullmatch(mime) and not mime.lower().startswith("unknown/"):
+        return mime.lower()
+    return None
+
+
 def needs_sandbox(mime: str) -> bool:
     major, _, minor = mime.partition("/")
     if major in ("audio", "video") or mime in _PASSIVE_TYPES:
@@ -69,7 +77,9 @@ def needs_sandbox(mime: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Served:
+class ServedFile:
+    """An opened object to send, described as the response headers need it."""
+
     stream: BinaryIO
     size: int
     mtime: float
@@ -93,13 +103,13 @@ async def serve_file(request: Request) -> Response:
     except (NotFound, InvalidPath, ValueError):  # ValueError: not a usable file name
         return _not_found()
     try:
-        return _respond(request, served)
+        return respond(request, served)
     except BaseException:
         served.stream.close()
         raise
 
 
-def _open(wiki: Wiki, repo: FileRepo, location: Location) -> _Served:
+def _open(wiki: Wiki, repo: FileRepo, location: Location) -> ServedFile:
     """Open the object and describe it; the size is that of the version opened."""
     row: Image | OldImage | None = None
     if location.zone == "thumb":
@@ -120,12 +130,10 @@ def _open(wiki: Wiki, repo: FileRepo, location: Location) -> _Served:
     mime = content_type_for(served_name)
     etag = f'"{size:x}-{int(mtime * 1000):x}"'
     if row is not None:
-        row_mime = f"{row.major_mime}/{row.minor_mime}"
-        if _MIME.fullmatch(row_mime) and row.major_mime != "unknown":
-            mime = row_mime.lower()
+        mime = stored_type(f"{row.major_mime}/{row.minor_mime}") or mime
         if row.sha1 and row.size == size:
             etag = f'"{row.sha1}"'
-    return _Served(stream, size, mtime, mime, etag)
+    return ServedFile(stream, size, mtime, mime, etag)
 
 
 def _current_row(wiki: Wiki, name: str) -> Image | None:
@@ -143,12 +151,16 @@ def _old_row(wiki: Wiki, location: Location) -> OldImage | None:
     return row
 
 
-def _respond(request: Request, served: _Served) -> Response:
+def respond(request: Request, served: ServedFile,
+            extra_headers: Mapping[str, str] | None = None) -> Response:
+    """The response for an opened object: 200, 206, 304, 416 or a HEAD answer; the stream is
+    closed when the response is done with it. ``extra_headers`` go on every answer."""
     headers = {
         "ETag": served.etag,
         "Last-Modified": served.last_modified,
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
+        **(extra_headers or {}),
     }
     if needs_sandbox(served.mime):
         headers["Content-Security-Policy"] = CSP_SANDBOX
@@ -189,7 +201,7 @@ def _chunks(stream: BinaryIO, start: int, length: int) -> Iterator[bytes]:
         stream.close()
 
 
-def _not_modified(request: Request, served: _Served) -> bool:
+def _not_modified(request: Request, served: ServedFile) -> bool:
     """If-None-Match (weak comparison), else If-Modified-Since."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
@@ -203,7 +215,7 @@ class _Unsatisfiable(Exception):
     """The requested range lies outside the file."""
 
 
-def _requested_range(request: Request, served: _Served) -> tuple[int, int] | None:
+def _requested_range(request: Request, served: ServedFile) -> tuple[int, int] | None:
     """(start, length) of a single satisfiable range, or None to send the whole file."""
     header = request.headers.get("range")
     if header is None or not _if_range_holds(request, served):
@@ -226,7 +238,7 @@ def _requested_range(request: Request, served: _Served) -> tuple[int, int] | Non
     return start, end - start + 1
 
 
-def _if_range_holds(request: Request, served: _Served) -> bool:
+def _if_range_holds(request: Request, served: ServedFile) -> bool:
     if_range = request.headers.get("if-range")
     if if_range is None:
         return True
