@@ -191,7 +191,7 @@ def test_rights_filter(anon: ApiClient, api_url: str) -> None:
 def test_witheditsonly_and_activeusers(anon: ApiClient, wiki: Wiki) -> None:
     now = datetime.now(UTC)
     with wiki.db() as db:
-        for user_id, name, count in ((1, "Admin", 3), (2, "Uploader", 5)):
+        for user_id, count in ((1, 3), (2, 5)):
             user = db.get(User, user_id)
             assert user is not None
             user.edit_count = count

@@ -220,7 +220,8 @@ class RequestRecorder:
             elif "allusers" in [str(v) for v in _values(params.get("list", []))]:
                 recorder.allusers.append({
                     key: "|".join(str(v) for v in _values(value))
-                    for key, value in params.items() if key.startswith("au")})
+                    for key, value in params.items()
+                    if key.startswith("au") and _values(value) not in ([False], [None])})
             return original(request)
 
         api.Request.submit = submit
@@ -301,71 +302,88 @@ class UploadCases:
         return self.site.upload(page, source_filename=self.path(key), **kwargs)
 
 
-@scenario("uploads")
-def uploads(site: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """Every upload case of /work/shared/spec/clients.md §1, against one wiki."""
-    from pywikibot.specialbots import UploadRobot
+class WarningLog:
+    """An ``ignore_warnings`` callable that accepts every warning and remembers the codes."""
 
-    site.login()
-    cases = UploadCases(site, args.files)
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+
+    def __call__(self, warnings: list[Any]) -> bool:
+        self.codes.extend(warning.code for warning in warnings)
+        return True
+
+
+def plain_cases(cases: UploadCases) -> None:
+    """Direct, chunked and re-upload with ignore_warnings=True."""
     with cases.case("direct") as out:
         # comment= is the pre-11.8 name of summary= (still accepted, with a warning)
         out["returned"] = cases.upload("Pwb direct.png", "direct", comment="direct upload",
                                        text="== Summary ==\nPywikibot direct")
-        out["file"] = file_state(site, "Pwb direct.png")
+        out["file"] = file_state(cases.site, "Pwb direct.png")
     with cases.case("chunked") as out:
         out["returned"] = cases.upload("Pwb chunked.png", "big", summary="chunked upload",
                                        text="chunked text", chunk_size=CHUNK_SIZE)
-        out["file"] = file_state(site, "Pwb chunked.png")
+        out["file"] = file_state(cases.site, "Pwb chunked.png")
     with cases.case("reupload") as out:
         out["returned"] = cases.upload("Pwb direct.png", "direct-v2", summary="second version",
                                        ignore_warnings=True)
-        out["file"] = file_state(site, "Pwb direct.png")
-    # ignore_warnings=False: the first warning is raised as UploadError; nothing is published
+        out["file"] = file_state(cases.site, "Pwb direct.png")
+
+
+def warning_cases(cases: UploadCases) -> None:
+    """ignore_warnings=False raises the first warning as UploadError and publishes nothing;
+    a callable that accepts the warnings publishes the stashed file (or, for a warning on
+    the first chunk, restarts the chunked upload with ignorewarnings)."""
     with cases.case("exists") as out:
         cases.upload("Pwb direct.png", "other", summary="not ignored", ignore_warnings=False)
-    out["file"] = file_state(site, "Pwb direct.png")
+    out["file"] = file_state(cases.site, "Pwb direct.png")
     with cases.case("duplicate") as out:
         cases.upload("Pwb duplicate.png", "direct-v2", summary="a copy", ignore_warnings=False)
-    out["file"] = file_state(site, "Pwb duplicate.png")
+    out["file"] = file_state(cases.site, "Pwb duplicate.png")
     with cases.case("duplicate-ignore") as out:
-        seen: list[str] = []
-
-        def ignore(warnings: list[Any]) -> bool:
-            seen.extend(warning.code for warning in warnings)
-            return True
-
+        accept = WarningLog()
         out["returned"] = cases.upload("Pwb duplicate.png", "direct-v2", summary="a copy",
-                                       ignore_warnings=ignore)
-        out["warnings_seen"] = seen
-        out["file"] = file_state(site, "Pwb duplicate.png")
+                                       ignore_warnings=accept)
+        out["warnings_seen"] = accept.codes
+        out["file"] = file_state(cases.site, "Pwb duplicate.png")
     with cases.case("chunked-reupload") as out:
-        seen_chunked: list[str] = []
-
-        def ignore_chunked(warnings: list[Any]) -> bool:
-            seen_chunked.extend(warning.code for warning in warnings)
-            return True
-
+        accept = WarningLog()
         out["returned"] = cases.upload("Pwb chunked.png", "big-v2", summary="chunked again",
-                                       chunk_size=CHUNK_SIZE, ignore_warnings=ignore_chunked)
-        out["warnings_seen"] = seen_chunked
-        out["file"] = file_state(site, "Pwb chunked.png")
+                                       chunk_size=CHUNK_SIZE, ignore_warnings=accept)
+        out["warnings_seen"] = accept.codes
+        out["file"] = file_state(cases.site, "Pwb chunked.png")
+
+
+def async_and_robot_cases(cases: UploadCases) -> None:
+    """Async chunked upload (needs a job worker), and specialbots.UploadRobot."""
+    from pywikibot.specialbots import UploadRobot
+
     with cases.case("async-chunked") as out:
         out["returned"] = cases.upload("Pwb async.png", "async", summary="async upload",
                                        text="async text", chunk_size=CHUNK_SIZE,
                                        asynchronous=True)
-        out["file"] = file_state(site, "Pwb async.png")
+        out["file"] = file_state(cases.site, "Pwb async.png")
     with cases.case("uploadrobot") as out:
         processed: list[tuple[str, str | None]] = []
         bot = UploadRobot([cases.path("robot")], description="Robot description",
                           use_filename="Pwb robot.png", keep_filename=True,
                           verify_description=False, summary="robot summary", aborts=True,
-                          target_site=site, always=True)
+                          target_site=cases.site, always=True)
         bot.post_processor = lambda url, name: processed.append((Path(url).name, name))
         bot.run()
         out["uploaded"] = int(bot.counter["upload"])
         out["processed"] = processed
-        out["file"] = file_state(site, "Pwb robot.png")
+        out["file"] = file_state(cases.site, "Pwb robot.png")
+
+
+@scenario("uploads")
+def uploads(site: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Every upload case of /work/shared/spec/clients.md §1, one result per case."""
+    site.login()
+    cases = UploadCases(site, args.files)
+    plain_cases(cases)
+    warning_cases(cases)
+    async_and_robot_cases(cases)
     return cases.results
 
 

@@ -27,7 +27,7 @@ from wikiupload.api.params import Param
 from wikiupload.deletion.actions import Undeleted, undelete
 from wikiupload.errors import ApiError
 from wikiupload.filerepo.history import MissingArchivedVersion
-from wikiupload.i18n.messages import Message, Num
+from wikiupload.i18n.messages import Message
 
 __all__ = ["UndeleteModule"]
 
@@ -88,9 +88,6 @@ class UndeleteModule(ApiModule):
 
     @staticmethod
     def _notes(ctx: ApiContext, outcome: Undeleted) -> None:
-        if outcome.failed_revisions:
-            ctx.warn("undelete", Message("undeleterevision-duplicate-revid",
-                                         (Num(outcome.failed_revisions),)))
         if outcome.talk_problem is not None:
             ctx.warn("undelete", Message(outcome.talk_problem))
 

@@ -115,7 +115,6 @@ class Undeleted:
     revisions: int = 0
     files: int = 0
     text_missing: bool = False      # text was asked for and nothing matched
-    failed_revisions: int = 0       # left archived: their revision id is in use
     talk_problem: str | None = None  # message key of why the talk page was not restored
     log_ids: list[int] = field(default_factory=list)
 
@@ -137,8 +136,7 @@ def undelete(db: DbSession, repo: FileRepo, title: Title, actor: Actor, reason: 
         if everything or timestamps:
             restored = restore_revisions(db, title, timestamps)
             outcome.revisions = restored.count
-            outcome.failed_revisions = restored.failed
-            outcome.text_missing = restored.count == 0 and restored.failed == 0
+            outcome.text_missing = restored.count == 0
         if outcome.revisions or outcome.files:
             page = find_page(db, title)
             outcome.log_ids.append(_restore_log(db, title, actor, reason, tags,
@@ -158,7 +156,7 @@ def _undelete_talk(db: DbSession, title: Title, actor: Actor, reason: str,
     if archived_count(db, talk) == 0:
         outcome.talk_problem = "undelete-error-associated-notdeleted"
         return 0
-    if outcome.text_missing or outcome.failed_revisions:
+    if outcome.text_missing:
         return 0
     restored = restore_revisions(db, talk)
     if restored.count:

@@ -21,9 +21,6 @@ TEXTS: dict[str, str] = {
     "undelete-missing-filearchive": ("Unable to undelete file archive ID $1 because it is not "
                                      "in the database. It may have already been undeleted."),
     "undelete-no-results": "No matching pages found in the deletion archive.",
-    "undeleterevision-duplicate-revid": (
-        "{{PLURAL:$1|One revision|$1 revisions}} could not be undeleted, because "
-        "{{PLURAL:$1|its|their}} \"rev_id\" was already in use."),
     "filerevert-badversion": ("There is no previous local version of this file with the "
                               "provided timestamp."),
     "apierror-permissiondenied": "You don't have permission to $1.",

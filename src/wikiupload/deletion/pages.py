@@ -75,7 +75,6 @@ def archived_count(db: DbSession, title: Title) -> int:
 @dataclass(frozen=True)
 class Restored:
     count: int          # revisions restored
-    failed: int         # revisions left archived (none: see the module's note)
     page: Page | None   # the page afterwards
 
 
@@ -85,7 +84,7 @@ def restore_revisions(db: DbSession, title: Title,
     rows = _archived_rows(db, title, timestamps)
     page = lock_page(db, title)
     if not rows:
-        return Restored(0, 0, page)
+        return Restored(0, page)
     newest = rows[-1]
     previous = latest_revision(db, page) if page is not None else None
     if page is None:
@@ -96,7 +95,7 @@ def restore_revisions(db: DbSession, title: Title,
         page.length = newest.size
         page.touched = newest.timestamp
         db.flush()
-    return Restored(len(rows), 0, page)
+    return Restored(len(rows), page)
 
 
 def _archived_rows(db: DbSession, title: Title,

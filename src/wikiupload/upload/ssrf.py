@@ -185,7 +185,11 @@ def refusal(address: IPAddress, allowed: Sequence[Network] = ()) -> str | None:
 
 
 def connect_address(address: IPAddress) -> IPAddress:
-    """The address to open the connection to: an IPv4-mapped address as plain IPv4."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
+    """The address to open the connection to: an IPv4-mapped address as plain IPv4, an IPv6
+    address without its zone (a URL cannot carry one to the connection)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address.scope_id:
+            return ipaddress.IPv6Address(str(address).split("%", 1)[0])
     return address
