@@ -108,3 +108,14 @@ def test_last_chunk_failing_verification_is_stashfailed(uploader: ApiClient,
     error = replies[-1]["error"]
     assert error["code"] == "stashfailed"
     assert "does not match the detected MIME type" in error["info"]
+
+
+def test_partial_upload_size_and_sha1_for_resuming(uploader: ApiClient) -> None:
+    data = _big_png("resume")
+    key = uploader.chunk("Resume.png", data[:2048], 0, len(data))["upload"]["filekey"]
+    uploader.chunk("Resume.png", data[2048:4096], 2048, len(data), key)
+    info = uploader.get(action="query", prop="stashimageinfo", siifilekey=key,
+                        siiprop="size|sha1", formatversion="2")
+    entry = info["query"]["stashimageinfo"][0]
+    assert entry["size"] == 4096
+    assert entry["sha1"] == hashlib.sha1(data[:4096]).hexdigest()

@@ -239,7 +239,7 @@ UPLOAD_FILES = {
     "async": "async.png",           # chunked with async=
     "robot": "robot.png",           # uploaded through specialbots.UploadRobot
 }
-CHUNK_SIZE = 64 * 1024
+CHUNK_SIZE = 1024 * 1024   # pywikibot's usual chunk size
 
 
 def file_state(site: Any, name: str) -> dict[str, Any]:

@@ -126,17 +126,18 @@ def test_wrong_password_fails(wiki: Wiki, api_url: str, accounts: Accounts,
 
 
 def write_upload_files(directory: Path) -> dict[str, bytes]:
-    """The driver's UPLOAD_FILES: small PNGs, and noise PNGs of three CHUNK_SIZE chunks."""
-    def big(seed: str) -> bytes:
-        return make_png(seed, size=(256, 200), noise=True)
+    """The driver's UPLOAD_FILES: small PNGs, a noise PNG of three CHUNK_SIZE chunks, and two
+    20 MB noise PNGs (chunked and async-chunked with 1 MiB chunks)."""
+    def big(seed: str, side: int) -> bytes:
+        return make_png(seed, size=(side, side), noise=True)
 
     contents = {
         "direct": make_png("pwb-direct"),
         "direct-v2": make_png("pwb-direct-v2"),
         "other": make_png("pwb-other"),
-        "big": big("pwb-big"),
-        "big-v2": big("pwb-big-v2"),
-        "async": big("pwb-async"),
+        "big": big("pwb-big", 2600),
+        "big-v2": big("pwb-big-v2", 900),
+        "async": big("pwb-async", 2600),
         "robot": make_png("pwb-robot"),
     }
     directory.mkdir(parents=True, exist_ok=True)
@@ -164,8 +165,8 @@ def test_uploads(wiki: Wiki, api_url: str, accounts: Accounts, tmp_path: Path,
     """Every upload case in one pywikibot run (``uploads`` in the driver)."""
     directory = pywikibot_dir(tmp_path, api_url, accounts)
     files = write_upload_files(directory / "files")
-    big = len(files["big"])
-    assert 2 * CHUNK_SIZE < big <= 3 * CHUNK_SIZE
+    assert len(files["big"]) > 20_000_000 and len(files["async"]) > 20_000_000
+    assert 2 * CHUNK_SIZE < len(files["big-v2"]) <= 3 * CHUNK_SIZE
 
     results = expect_success(directory, "uploads", "--files", str(directory / "files"))
 
@@ -183,7 +184,7 @@ def test_uploads(wiki: Wiki, api_url: str, accounts: Accounts, tmp_path: Path,
     # chunked: chunk_size smaller than the file; offsets follow the replies
     chunked = results["chunked"]
     assert chunked["returned"] is True
-    assert chunked["requests"] == [*chunk_requests(big), {"sent": ["filekey"]}]
+    assert chunked["requests"] == [*chunk_requests(len(files["big"])), {"sent": ["filekey"]}]
     assert chunked["file"] == {"exists": True, "sha1": sha1_hex(files["big"]),
                                "history": [version(files["big"], "chunked upload")],
                                "text": "chunked text"}

@@ -13,7 +13,6 @@ from wikiupload.api.params import Param
 from wikiupload.auth.users import groups_with_right
 from wikiupload.changetags import check_can_apply, check_defined
 from wikiupload.db.models import Page
-from wikiupload.deletion import messages as _messages
 from wikiupload.errors import ApiError, permission_denied
 from wikiupload.i18n.messages import Message, has_message, render
 from wikiupload.titles import InvalidTitle, Title, parse_title
@@ -28,8 +27,6 @@ from wikiupload.watchlist import (
 
 __all__ = ["WATCHLIST", "apply_watch", "check_rights", "check_tag_rights", "check_tags",
            "invalid_title", "missing_title", "parse_target", "quoted_list", "title_or_pageid"]
-
-_messages.install()
 
 WATCHLIST = Param("watchlist", ("nochange", "preferences", "unwatch", "watch"),
                   default="preferences",

@@ -22,7 +22,6 @@ from wikiupload.api.params import Param
 from wikiupload.api.query import QuerySubmodule
 from wikiupload.comments import format_comment
 from wikiupload.db.file_models import FileArchive
-from wikiupload.deletion import messages as _messages
 from wikiupload.errors import ApiError
 from wikiupload.filerepo.repo import mw_timestamp, sha1_base36, sha1_hex
 from wikiupload.files.metadata import api_metadata, stored_metadata
@@ -31,8 +30,6 @@ from wikiupload.timestamps import iso, utc
 from wikiupload.titles import NS_FILE, InvalidTitle, Title, parse_title
 
 __all__ = ["FileArchiveModule"]
-
-_messages.install()
 
 PROPS = ("sha1", "timestamp", "user", "size", "dimensions", "description",
          "parseddescription", "mime", "mediatype", "metadata", "bitdepth", "archivename")

@@ -27,7 +27,6 @@ from wikiupload.comments import format_comment
 from wikiupload.db.archive_models import LogTag
 from wikiupload.db.file_models import LogEntry
 from wikiupload.db.models import Page, User
-from wikiupload.deletion import messages as _messages
 from wikiupload.errors import ApiError
 from wikiupload.filerepo.repo import mw_timestamp
 from wikiupload.pages import find_page
@@ -35,8 +34,6 @@ from wikiupload.timestamps import iso, utc
 from wikiupload.titles import NAMESPACES, Title
 
 __all__ = ["LOG_ACTIONS", "LOG_TYPES", "LogEventsModule", "api_params"]
-
-_messages.install()
 
 # $wgLogTypes and the type/action pairs of $wgLogActions + $wgLogActionsHandlers (1.39).
 LOG_TYPES = ("", "block", "contentmodel", "create", "delete", "import", "managetags",

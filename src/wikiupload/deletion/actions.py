@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.file_models import Image
-from wikiupload.deletion import messages as _messages
 from wikiupload.deletion.logs import add_log_entry
 from wikiupload.deletion.pages import (
     archive_page,
@@ -36,8 +35,6 @@ from wikiupload.titles import NS_FILE, Title
 
 __all__ = ["Undeleted", "delete_file", "delete_old_version", "delete_page", "delete_talk",
            "page_reason", "talk_title", "undelete"]
-
-_messages.install()
 
 
 def talk_title(title: Title) -> Title | None:

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.archive_models import ArchivedRevision
 from wikiupload.db.models import Page, Revision
-from wikiupload.deletion import messages as _messages
 from wikiupload.filerepo.repo import mw_timestamp
 from wikiupload.i18n.messages import Message, render
 from wikiupload.pages import latest_revision
@@ -34,8 +33,6 @@ from wikiupload.titles import Title
 
 __all__ = ["Restored", "archive_page", "archived_count", "auto_delete_reason",
            "lock_page", "restore_revisions"]
-
-_messages.install()
 
 COMMENT_CHARACTER_LIMIT = 500     # CommentStore::COMMENT_CHARACTER_LIMIT
 ELLIPSIS = "..."

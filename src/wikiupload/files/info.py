@@ -31,6 +31,7 @@ from wikiupload.files.warning_html import upload_warning_html
 from wikiupload.pages import find_page, page_url
 from wikiupload.timestamps import iso
 from wikiupload.titles import NS_FILE, NS_SPECIAL, Title
+from wikiupload.upload.chunks import partial_sha1
 from wikiupload.upload.stash import thumb_dir as stash_thumb_dir
 
 __all__ = ["IMAGEINFO_PROPS", "STASH_PROPS", "STASH_RESULT_PROPS", "UPLOAD_RESULT_PROPS",
@@ -167,6 +168,14 @@ def missing_file_info(ctx: ApiContext, name: str, props: Collection[str]) -> dic
     return _info(ctx, view, set(props), None, InfoOptions())
 
 
+def _stash_sha1(ctx: ApiContext, row: StashedFile, props: Collection[str]) -> str:
+    """The SHA-1 of a stashed file; of the bytes so far for a chunked upload in progress
+    (clients compare it with their file to resume)."""
+    if row.status != "chunks" or "sha1" not in props:
+        return row.sha1.lower()
+    return partial_sha1(ctx.wiki.filerepo, row)
+
+
 def stash_info(ctx: ApiContext, row: StashedFile, props: Collection[str], *,
                thumb: ThumbRequest | None = None) -> dict[str, Any]:
     """The entry of a stashed file (prop=stashimageinfo, stash results of action=upload)."""
@@ -175,7 +184,7 @@ def stash_info(ctx: ApiContext, row: StashedFile, props: Collection[str], *,
     source = stash_source(ctx.wiki.filerepo, row)
     view = _View(title, title.db_key, True, row.timestamp, size=row.size, width=row.width,
                  height=row.height, bits=row.bits, mime=row.mime, media_type=row.media_type,
-                 sha1=row.sha1.lower(), metadata=stored,
+                 sha1=_stash_sha1(ctx, row, props), metadata=stored,
                  common=common if common is not None else meta.derive_common(row.mime, stored),
                  url=source.url, description_url=source.url, source=source)
     allowed = set(props) & set(STASH_PROPS)

@@ -134,11 +134,7 @@ class ChunkSessions:
                     return True
 
     def sha1(self, row: StashedFile) -> str:
-        digest = HASHES.take(row.key, row.size)
-        if digest is None:
-            digest = hashlib.sha1()
-            _feed(digest, self.local(row))
-        return str(digest.hexdigest())
+        return running_sha1(self.local(row), row.key, row.size)
 
     def finish(self, row: StashedFile, facts: FileFacts) -> StashedFile:
         """Turn the assembled session into a stashed file with a new key (no copy)."""
@@ -151,3 +147,21 @@ class ChunkSessions:
 
 def touch(row: StashedFile) -> None:
     row.timestamp = utc_now()
+
+
+def running_sha1(path: Path, key: str, size: int) -> str:
+    """SHA-1 of a chunk session's bytes so far; the running hash is kept for the next chunk
+    (and computed from the file only when this process has not seen the earlier chunks)."""
+    digest = HASHES.take(key, size)
+    if digest is None:
+        digest = hashlib.sha1()
+        _feed(digest, path)
+    HASHES.put(key, size, digest)
+    return str(digest.hexdigest())
+
+
+def partial_sha1(repo: FileRepo, row: StashedFile) -> str:
+    """SHA-1 of a chunked upload's bytes so far ("" where the store has no local files)."""
+    if isinstance(repo.backend, LocalBackend):
+        return running_sha1(repo.backend.local_path(row.path), row.key, row.size)
+    return ""
