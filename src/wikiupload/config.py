@@ -194,6 +194,14 @@ class Settings:
         "6 months", "Longest temporary watch, relative (e.g. \"6 months\"); empty: no limit.",
         "$wgWatchlistExpiryMaxDuration")
 
+    foreign_file_repos: list[dict[str, Any]] = _setting_factory(
+        list, "Shared file repositories reached through their Action API, as a list of "
+              "tables: name (shown as imagerepository), api_url (its api.php), "
+              "cache_seconds (how long answers are kept, default 3600), fetch_descriptions "
+              "(bool) and timeout (seconds, default 3). A file found only there can be used "
+              "by name; uploading over it needs the reupload-shared right.",
+        "$wgForeignFileRepos")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -266,3 +266,21 @@ def test_failed_reupload_leaves_current_version(uploader: ApiClient) -> None:
 def test_no_temp_file_left_after_rejection(uploader: ApiClient, wiki: Wiki) -> None:
     uploader.upload("Txtexe.exe", media.text("leak"))
     assert list(wiki.temp_dir.iterdir()) == []
+
+
+def test_upload_renders_no_thumbnail_but_its_url_works(uploader: ApiClient, wiki: Wiki,
+                                                       api_url: str) -> None:
+    import io
+    import re as regex
+
+    from PIL import Image
+
+    info = _ok(uploader.upload("Wide.png", media.png("wide", 600, 400)))["imageinfo"]
+    thumbs = wiki.settings.data_dir / "images" / "thumb"
+    assert not thumbs.exists() or not any(p.is_file() for p in thumbs.rglob("*"))
+    src = regex.search(r'src="([^"]+)"', info["html"])
+    assert src is not None and "300px-Wide.png" in src.group(1)
+    origin = api_url.rsplit("/", 1)[0]
+    served = requests.get(origin + src.group(1), timeout=10)
+    assert served.status_code == 200
+    assert Image.open(io.BytesIO(served.content)).size == (300, 200)

@@ -1,6 +1,7 @@
 """prop=imageinfo: file versions of the File pages in the set (ApiQueryImageInfo).
 
-Each file page gets ``imagerepository`` ("local", or "" without a file), ``badfile`` when
+Each file page gets ``imagerepository`` ("local", a foreign repository's name for a file
+only it has — unless iilocalonly —, or "" without a file), ``badfile`` when
 asked, and ``imageinfo``: the current version, then old versions newest first, limited by
 iilimit and iistart/iiend. With one file the history continues with ``iistart``; with
 several, ``iicontinue`` (``<name>|<timestamp>``) resumes where a request stopped.
@@ -25,6 +26,7 @@ from wikiupload.files.badfiles import BadFiles
 from wikiupload.files.info import IMAGEINFO_PROPS, InfoOptions, file_info, missing_file_info
 from wikiupload.files.thumbnails import TRANSFORM_LIMIT
 from wikiupload.files.thumbparams import Scale, merge_thumb_params, scale_of
+from wikiupload.foreign import find_foreign_file, imageinfo_entry
 from wikiupload.timestamps import iso, utc
 from wikiupload.titles import NS_FILE, InvalidTitle, Title, parse_title
 
@@ -47,6 +49,7 @@ class _Run:
     bad: BadFiles | None
     transforms: int = 0
     stopped: bool = False
+    local_only: bool = False
 
     def stop(self, key: str, start: datetime | None, stamp: datetime) -> None:
         """Resume here next time: ``iistart`` for one file, ``iicontinue`` for several."""
@@ -115,7 +118,8 @@ class ImageInfoModule(QuerySubmodule):
                    InfoOptions(str(params["metadataversion"]),
                                tuple(params["extmetadatafilter"]), revdel_viewer=True),
                    len(files) == 1, context_title,
-                   BadFiles(ctx.db, ctx.settings.sitename) if "badfile" in props else None)
+                   BadFiles(ctx.db, ctx.settings.sitename) if "badfile" in props else None,
+                   local_only=bool(params["localonly"]))
         start_of: dict[str, datetime | None] = {}
         if params["continue"] is not None:
             files, start_of = _after_continue(files, params["continue"])
@@ -158,6 +162,8 @@ def _in_range(stamp: datetime, start: datetime | None, end: datetime | None) -> 
 def _describe(run: _Run, key: str, entry: PageEntry, start: datetime | None) -> None:
     ctx = run.ctx
     image = ctx.db.get(Image, key)
+    if image is None and not run.local_only and _describe_foreign(run, key, entry):
+        return
     if image is None and not run.props & {"uploadwarning", "badfile"}:
         entry.data["imagerepository"] = ""
         return
@@ -192,6 +198,22 @@ def _describe(run: _Run, key: str, entry: PageEntry, start: datetime | None) -> 
         _add(entry, file_info(ctx, old, run.props, name=key, thumb=thumb, page_id=page_id,
                               options=run.options))
         run.transforms += 1 if thumb is not None and "url" in run.props else 0
+
+
+def _describe_foreign(run: _Run, key: str, entry: PageEntry) -> bool:
+    """A file only a foreign repository has: its name there and its imageinfo entry."""
+    scale = run.scale
+    found = find_foreign_file(
+        run.ctx.wiki, key,
+        url_width=scale.width or -1 if scale is not None and "url" in run.props else -1,
+        url_height=scale.height or -1 if scale is not None and "url" in run.props else -1)
+    if found is None:
+        return False
+    entry.data["imagerepository"] = found.repo
+    if run.bad is not None:
+        entry.data["badfile"] = run.bad.is_bad(key, run.context_title)
+    _add(entry, imageinfo_entry(found, run.props))
+    return True
 
 
 def _add(entry: PageEntry, info: dict[str, Any]) -> None:

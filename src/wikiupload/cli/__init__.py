@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wikiupload.cli import accounts, jobs, serve, settings_doc, stash
+from wikiupload.cli import accounts, jobs, serve, settings_doc, stash, upload
 from wikiupload.config import Settings, load
 
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings_doc.register(commands)
     jobs.register(commands)
     stash.register(commands)
+    upload.register(commands)
     return parser
 
 

@@ -148,8 +148,13 @@ def normalise(src_width: int, src_height: int, request: ThumbRequest,
     return physical, physical_height, width, height if height != -1 else physical_height
 
 
-def transform(repo: FileRepo, source: ThumbSource, request: ThumbRequest) -> Transform | None:
-    """File::transform for the API: None when the request cannot be normalised."""
+def transform(repo: FileRepo, source: ThumbSource, request: ThumbRequest, *,
+              render_now: bool = True) -> Transform | None:
+    """File::transform for the API: None when the request cannot be normalised.
+
+    ``render_now=False`` gives the thumbnail's URL without making it: it is rendered when
+    first fetched (upload results use this so an upload never decodes the image).
+    """
     if not has_handler(source.mime):
         return _icon(repo, source)
     sizes = normalise(source.width, source.height, request)
@@ -168,6 +173,8 @@ def transform(repo: FileRepo, source: ThumbSource, request: ThumbRequest) -> Tra
         return _too_big()
     extension, mime = thumb_type(source.mime)
     name = FileRepo.thumb_name(source.name, physical_width, extension)
+    if not render_now:
+        return Transform(source.thumb_url(name), client_width, client_height, mime)
     try:
         render(repo, source, name, physical_width, physical_height)
     except (ImageTooLarge, OSError, ValueError, UnidentifiedImageError) as error:

@@ -58,7 +58,7 @@ def _frame(ctx: ApiContext, title: Title, image: Image, source: ThumbSource) -> 
     if image.width < width and image.mime != "image/svg+xml":
         width = image.width
     href = _escape(_local(ctx, page_url(ctx.settings, title)))
-    shown = transform(ctx.wiki.filerepo, source, ThumbRequest(width))
+    shown = transform(ctx.wiki.filerepo, source, ThumbRequest(width), render_now=False)
     if shown is None or not shown.ok:
         inner = _error_box(width, image, shown.error if shown else "")
         outer = width
@@ -88,7 +88,7 @@ def _srcset(ctx: ApiContext, source: ThumbSource, url: str, width: int) -> str:
     found: list[str] = []
     for density, factor in (("1.5", 1.5), ("2", 2.0)):
         scaled = transform(ctx.wiki.filerepo, source,
-                           ThumbRequest(int(width * factor + 0.5)))
+                           ThumbRequest(int(width * factor + 0.5)), render_now=False)
         if scaled is not None and scaled.ok and scaled.url != url:
             found.append(f"{_local(ctx, scaled.url)} {density}x")
     return ", ".join(found)

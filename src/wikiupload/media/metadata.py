@@ -117,7 +117,7 @@ def png_metadata(handle: IO[bytes]) -> dict[str, Any]:
             handle.seek(size + 4, 1)
             continue
         data, crc = _read(handle, size), _read(handle, 4)
-        if zlib.crc32(kind + data) != struct.unpack(">I", crc)[0]:
+        if zlib.crc32(data, zlib.crc32(kind)) != struct.unpack(">I", crc)[0]:
             continue
         if kind == b"IEND":
             break

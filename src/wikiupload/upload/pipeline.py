@@ -11,6 +11,7 @@ from wikiupload.changetags import check_can_apply
 from wikiupload.db.file_models import Image
 from wikiupload.errors import ApiError, permission_denied
 from wikiupload.expiry import Expiry, format_expiry
+from wikiupload.foreign import find_foreign_file, foreign_duplicates
 from wikiupload.i18n.messages import Message, has_message, render
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
@@ -71,7 +72,8 @@ class UploadPipeline:
         warnings = check_warnings(
             self.ctx.db, candidate, name_warnings,
             size_warning=self.settings.upload_size_warning,
-            may_see_deleted=self.ctx.user.can("deletedhistory"))
+            may_see_deleted=self.ctx.user.can("deletedhistory"),
+            foreign_duplicates=foreign_duplicates(self.ctx.wiki, self.source.sha1))
         if warnings and not self.options.ignore_warnings:
             return Outcome(name, warnings, stashed=self._stash_or_none())
         if self.options.stash:
@@ -125,12 +127,24 @@ class UploadPipeline:
     def _check_title_rights(self, name: str) -> None:
         current = self.ctx.db.get(Image, name)
         if current is None:
+            self._check_shared_title(name)
             return
         user = self.ctx.user
         own = user.can("reupload-own") and current.user_id == user.id and user.id != 0
         if user.can("reupload") or own:
             return
         error = ApiError("fileexists-forbidden", name)
+        self._make_recoverable(error, invalid_parameter=True)
+        raise error
+
+    def _check_shared_title(self, name: str) -> None:
+        """Only a foreign repository has the name: taking it needs ``reupload-shared``."""
+        if self.ctx.user.can("reupload-shared"):
+            return
+        shared = find_foreign_file(self.ctx.wiki, name)
+        if shared is None:
+            return
+        error = ApiError("fileexists-shared-forbidden", shared.name)
         self._make_recoverable(error, invalid_parameter=True)
         raise error
 

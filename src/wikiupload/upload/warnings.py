@@ -90,11 +90,15 @@ def archived_duplicate(db: DbSession, sha1_b36: str, may_see_deleted: bool) -> s
 
 
 def check_warnings(db: DbSession, candidate: Candidate, name_warnings: dict[str, Any], *,
-                   size_warning: int, may_see_deleted: bool) -> dict[str, Any]:
+                   size_warning: int, may_see_deleted: bool,
+                   foreign_duplicates: list[str] | None = None) -> dict[str, Any]:
     """All warnings for an upload, keyed and ordered as ApiUpload reports them.
 
     ``name_warnings`` are those of the title check (badfilename, filetype-unwanted-type and
-    a name-only exists-family member).
+    a name-only exists-family member). ``foreign_duplicates`` are the names of files with
+    the same content in foreign repositories: RepoGroup::findBySha1 merges them with the
+    local ones, sorted by name, and never drops them for being the target itself. The exists
+    family looks at the local file only, as UploadBase::checkWarnings does in 1.39.
     """
     found: dict[str, Any] = {key: name_warnings[key] for key in NAME_WARNINGS
                              if key in name_warnings}
@@ -105,6 +109,8 @@ def check_warnings(db: DbSession, candidate: Candidate, name_warnings: dict[str,
     if was_deleted(db, candidate.name):
         found["was-deleted"] = candidate.name
     dupes = duplicates(db, sha1_b36, candidate.name if existing else None)
+    if foreign_duplicates:
+        dupes = sorted([*dupes, *foreign_duplicates])
     if dupes:
         found["duplicate"] = dupes
     archived = archived_duplicate(db, sha1_b36, may_see_deleted)

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from wikiupload.db.file_models import Image, OldImage
+from wikiupload.files.thumbnails import ensure_thumbnail
 from wikiupload.filerepo import FileRepo, InvalidPath, Location, NotFound
 from wikiupload.wiki import Wiki
 
@@ -114,6 +115,8 @@ def _open(wiki: Wiki, repo: FileRepo, location: Location) -> ServedFile:
     row: Image | OldImage | None = None
     if location.zone == "thumb":
         path = repo.thumb_path(location.name, location.thumb_name)
+        if not repo.backend.exists(path):   # made on first request, then kept
+            ensure_thumbnail(wiki, location.name, location.thumb_name)
     elif location.zone == "archive":
         path, row = repo.archive_path(location.archive_name), _old_row(wiki, location)
     else:

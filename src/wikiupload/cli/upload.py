@@ -1,0 +1,356 @@
+"""``wikiupload upload``: upload files to any MediaWiki-compatible API (docs/cli-upload.md)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fnmatch
+import getpass
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import IO, Any
+
+from wikiupload.client import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_STATE_FILE,
+    ApiSession,
+    ClientError,
+    ResumeState,
+    Uploader,
+    UploadJob,
+    UploadResult,
+    WarningPolicy,
+)
+from wikiupload.config import Settings
+
+PASSWORD_ENV = "WIKIUPLOAD_UPLOAD_PASSWORD"
+SIDECAR_SUFFIX = ".txt"
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOGIN = 3
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "upload", help="upload files to a MediaWiki-compatible API (resumable, parallel)",
+        description="Upload files and directories to a MediaWiki-compatible api.php: direct "
+                    "uploads for small files, chunked above --chunk-size, resumable.")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="files or directories to upload")
+    parser.add_argument("--api", required=True, help="the wiki's api.php URL")
+    parser.add_argument("--user", required=True,
+                        help="user name; USER@APPID logs in with a bot password")
+    parser.add_argument("--password",
+                        help=f"password (or the {PASSWORD_ENV} environment variable; asked "
+                             "for on a terminal otherwise)")
+    parser.add_argument("--recursive", "-r", action="store_true",
+                        help="descend into sub-directories")
+    parser.add_argument("--include", action="append", default=[], metavar="GLOB",
+                        help="only files whose name matches GLOB (repeatable)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="skip files whose name matches GLOB (repeatable)")
+    parser.add_argument("--name-template", default="{name}",
+                        help="destination name; fields {name}, {stem}, {ext}, {parent}, "
+                             "{index} (default: {name})")
+    parser.add_argument("--comment", default="", help="upload summary")
+    parser.add_argument("--text", help="page text for new files (a <file>.txt sidecar wins)")
+    parser.add_argument("--tags", default="", help="change tags, comma-separated")
+    parser.add_argument("--chunk-size", type=_size, default=DEFAULT_CHUNK_SIZE,
+                        metavar="BYTES", help="upload in chunks above this size (default "
+                                              "5 MiB; suffixes K, M, G allowed)")
+    parser.add_argument("--async", dest="use_async", action="store_true",
+                        help="let the server assemble and publish chunked uploads in the "
+                             "background; poll with checkstatus")
+    parser.add_argument("--parallel", "-j", type=int, default=1, metavar="N",
+                        help="upload N files at once (default 1)")
+    policy = parser.add_argument_group("warnings policy")
+    policy.add_argument("--ignore-warnings", action="store_true",
+                        help="publish despite warnings")
+    policy.add_argument("--skip-existing", action="store_true",
+                        help="skip files whose name already exists")
+    policy.add_argument("--skip-duplicates", action="store_true",
+                        help="skip files whose content is already on the wiki")
+    policy.add_argument("--abort-on-warning", action="store_true",
+                        help="stop the whole run at the first warning")
+    parser.add_argument("--state", type=Path,
+                        help=f"resume state file (default ./{DEFAULT_STATE_FILE})")
+    parser.add_argument("--retries", type=int, default=5,
+                        help="retries on network errors, 5xx, maxlag, ratelimited (default 5)")
+    parser.add_argument("--retry-delay", type=float, default=1.0, metavar="SECONDS",
+                        help="first back-off delay, doubled on each retry (default 1)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress and no summary; errors only")
+    output.add_argument("--json", action="store_true",
+                        help="JSON lines on stdout: one per file, then a summary")
+    parser.set_defaults(run=run)
+
+
+def _size(text: str) -> int:
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    text = text.strip().upper().removesuffix("IB").removesuffix("B")
+    factor = units.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in units else text
+    try:
+        value = int(float(number) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the size must be positive")
+    return value
+
+
+# -- collecting files ------------------------------------------------------------------------
+
+def collect(paths: list[Path], recursive: bool, include: list[str],
+            exclude: list[str]) -> list[Path]:
+    """The files to upload, in a stable order, without sidecar description files."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            pattern = path.rglob("*") if recursive else path.glob("*")
+            candidates = sorted(p for p in pattern if p.is_file())
+            found.extend(p for p in candidates if _wanted(p, include, exclude))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {path}")
+    chosen = set(found)
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for path in found:
+        if path in seen:
+            continue
+        seen.add(path)
+        if path.name.endswith(SIDECAR_SUFFIX) and path.with_name(
+                path.name.removesuffix(SIDECAR_SUFFIX)) in chosen:
+            continue
+        unique.append(path)
+    return unique
+
+
+def _wanted(path: Path, include: list[str], exclude: list[str]) -> bool:
+    if path.name.startswith(".") or path.name.endswith(SIDECAR_SUFFIX) and path.with_name(
+            path.name.removesuffix(SIDECAR_SUFFIX)).is_file():
+        return False
+    if include and not any(fnmatch.fnmatch(path.name, glob) for glob in include):
+        return False
+    return not any(fnmatch.fnmatch(path.name, glob) for glob in exclude)
+
+
+def destination(path: Path, template: str, index: int) -> str:
+    ext = path.suffix.removeprefix(".")
+    try:
+        name = template.format(name=path.name, stem=path.stem, ext=ext,
+                               parent=path.resolve().parent.name, index=index)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"bad --name-template {template!r}: {exc}") from None
+    if not name.strip():
+        raise ValueError(f"--name-template gives an empty name for {path}")
+    return name
+
+
+def make_jobs(files: list[Path], args: argparse.Namespace) -> list[UploadJob]:
+    tags = [t.strip() for t in args.tags.split(",") if t.strip()]
+    jobs = []
+    for index, path in enumerate(files, start=1):
+        sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+        text = sidecar.read_text(encoding="utf-8") if sidecar.is_file() else args.text
+        jobs.append(UploadJob(path=path, name=destination(path, args.name_template, index),
+                              comment=args.comment, text=text, tags=tags))
+    names: dict[str, Path] = {}
+    for job in jobs:
+        if job.name in names:
+            raise ValueError(f"{names[job.name]} and {job.path} would both be uploaded as "
+                             f"{job.name!r}; use --name-template")
+        names[job.name] = job.path
+    return jobs
+
+
+# -- progress --------------------------------------------------------------------------------
+
+class ProgressLine:
+    """One status line on stderr (redrawn in place on a terminal): files, bytes, rate, ETA."""
+
+    def __init__(self, total_bytes: int, total_files: int, stream: IO[str],
+                 enabled: bool) -> None:
+        self.total_bytes = max(total_bytes, 1)
+        self.total_files = total_files
+        self.stream = stream
+        self.enabled = enabled
+        self.done_bytes = 0
+        self.done_files = 0
+        self.current: dict[str, int] = {}
+        self.started = time.monotonic()
+        self._last_draw = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, name: str, delta: int) -> None:
+        with self._lock:
+            self.done_bytes += delta
+            self.current[name] = self.current.get(name, 0) + delta
+            self._draw()
+
+    def finished(self, result: UploadResult) -> None:
+        with self._lock:
+            self.done_files += 1
+            self.current.pop(result.name, None)
+            if not self.enabled:
+                return
+            self._clear()
+            mark = {"uploaded": "uploaded", "skipped": "skipped ", "failed": "FAILED  "}
+            detail = f" ({result.code}: {result.info})" if result.status != "uploaded" else ""
+            print(f"{mark[result.status]} {result.path} -> {result.name}{detail}",
+                  file=self.stream)
+            self._draw(force=True)
+
+    def close(self) -> None:
+        with self._lock:
+            if self.enabled:
+                self._clear()
+
+    def _clear(self) -> None:
+        if self.stream.isatty():
+            self.stream.write("\r\x1b[K")
+
+    def _draw(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or not self.stream.isatty() or (now - self._last_draw < 0.1
+                                                             and not force):
+            return
+        self._last_draw = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = self.done_bytes / elapsed
+        left = (self.total_bytes - self.done_bytes) / rate if rate > 0 else 0
+        share = min(1.0, self.done_bytes / self.total_bytes)
+        bar = "#" * int(share * 20)
+        names = ", ".join(sorted(self.current))[:40]
+        self.stream.write(f"\r\x1b[K[{bar:<20}] {share:4.0%} {self.done_files}/"
+                          f"{self.total_files} files {_human(self.done_bytes)}/"
+                          f"{_human(self.total_bytes)} {_human(int(rate))}/s "
+                          f"ETA {_duration(left)} {names}")
+        self.stream.flush()
+
+
+def _human(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+# -- running ---------------------------------------------------------------------------------
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    del settings  # a client command: the server's settings do not apply
+    if args.parallel < 1:
+        print("wikiupload upload: --parallel must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if args.abort_on_warning and (args.ignore_warnings or args.skip_existing
+                                  or args.skip_duplicates):
+        print("wikiupload upload: --abort-on-warning cannot be combined with the other "
+              "warning options", file=sys.stderr)
+        return EXIT_USAGE
+    password = args.password or os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            print(f"wikiupload upload: no password (use --password or {PASSWORD_ENV})",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        password = getpass.getpass(f"Password for {args.user}: ")
+    jobs = make_jobs(collect(args.paths, args.recursive, args.include, args.exclude), args)
+    policy = WarningPolicy(ignore=args.ignore_warnings, skip_existing=args.skip_existing,
+                           skip_duplicates=args.skip_duplicates, abort=args.abort_on_warning)
+    state = ResumeState(args.state or Path.cwd() / DEFAULT_STATE_FILE)
+    with ApiSession(args.api, max_retries=args.retries, retry_delay=args.retry_delay) as session:
+        try:
+            session.login(args.user, password)
+        except ClientError as exc:
+            _say_error(args, f"{exc.info} (API code: {exc.code})")
+            return EXIT_LOGIN
+        uploader = Uploader(session, chunk_size=args.chunk_size, use_async=args.use_async,
+                            policy=policy, state=state)
+        results = upload_all(uploader, jobs, args)
+    return report(results, jobs, args)
+
+
+def upload_all(uploader: Uploader, jobs: list[UploadJob],
+               args: argparse.Namespace) -> list[UploadResult]:
+    total = 0
+    for job in jobs:
+        with contextlib.suppress(OSError):
+            total += job.path.stat().st_size
+    progress = ProgressLine(total, len(jobs), sys.stderr, enabled=not (args.quiet or args.json))
+    results: list[UploadResult] = []
+    lock = threading.Lock()
+
+    def one(job: UploadJob) -> UploadResult:
+        if uploader.aborted.is_set():
+            result = UploadResult(job.path, job.name, "skipped", "aborted",
+                                  "not started: the run was aborted by a warning")
+        else:
+            result = uploader.upload(job, lambda delta: progress.add(job.name, delta))
+        with lock:
+            results.append(result)
+            progress.finished(result)
+            if args.json:
+                print(json.dumps({"event": "file", **result.as_json()}), flush=True)
+            elif result.status == "failed" and args.quiet:
+                print(f"wikiupload upload: {result.path}: {result.code}: {result.info}",
+                      file=sys.stderr)
+        return result
+
+    try:
+        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+            futures: list[Future[UploadResult]] = [pool.submit(one, job) for job in jobs]
+            for future in futures:
+                future.result()
+    finally:
+        progress.close()
+    order = {job.path: index for index, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order.get(r.path, 0))
+
+
+def report(results: list[UploadResult], jobs: list[UploadJob], args: argparse.Namespace) -> int:
+    counts = {status: sum(1 for r in results if r.status == status)
+              for status in ("uploaded", "skipped", "failed")}
+    code = EXIT_FAILED if counts["failed"] else 0
+    if args.json:
+        print(json.dumps({"event": "summary", **counts, "files": len(jobs),
+                          "bytes_sent": sum(r.bytes_sent for r in results),
+                          "exit_code": code}), flush=True)
+    elif not args.quiet:
+        for line in summary_table(results):
+            print(line)
+        print(f"{counts['uploaded']} uploaded, {counts['skipped']} skipped, "
+              f"{counts['failed']} failed")
+    return code
+
+
+def summary_table(results: list[UploadResult]) -> Iterator[str]:
+    rows = [("status", "file", "name", "reason / API code")]
+    for r in results:
+        reason = "" if r.status == "uploaded" else f"{r.code}: {r.info}"
+        rows.append((r.status, str(r.path), r.name, reason))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        yield "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+
+
+def _say_error(args: argparse.Namespace, message: str) -> None:
+    if args.json:
+        print(json.dumps({"event": "error", "error": message}), flush=True)
+    print(f"wikiupload upload: {message}", file=sys.stderr)
