@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +319,71 @@ def test_resume_starts_over_when_the_file_changed(wiki: Wiki, api_url: str, anon
     assert code in (0, 1)
     assert lines[0]["resumed_from"] == 0
     assert lines[0]["bytes_sent"] == len(second)
+
+
+def test_file_changing_during_a_chunked_upload_is_not_published(
+        wiki: Wiki, api_url: str, anon: ApiClient, tmp_path: Path, state: Path) -> None:
+    path = tmp_path / "moving.png"
+    data = big_png(60)
+    path.write_bytes(data)
+
+    def change(job: UploadJob, offset: int) -> None:
+        if offset == CHUNK:
+            with path.open("r+b") as handle:
+                handle.seek(20)
+                handle.write(b"changed!")  # already sent: the stash's SHA-1 will differ
+
+    with ApiSession(api_url) as session:
+        session.login("Uploader@bot", UPLOADER_BOT_PASSWORD)
+        uploader = Uploader(session, chunk_size=CHUNK, state=ResumeState(state),
+                            chunk_hook=change)
+        result = uploader.upload(UploadJob(path, "moving.png"))
+    assert result.status == "failed"
+    assert result.code == "filechanged"
+    assert str(path) in result.info
+    assert imageinfo(anon, "moving.png") is None
+
+
+def test_sigkilled_upload_resumes_without_resending(wiki: Wiki, api_url: str, anon: ApiClient,
+                                                    tmp_path: Path, state: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A 50 MB file in 1 MiB chunks, the uploader SIGKILLed half-way, then resumed."""
+    path = tmp_path / "huge.png"
+    data = make_png(70, size=(4100, 4100), noise=True)
+    assert len(data) > 50_000_000
+    path.write_bytes(data)
+    chunk = 1024 * 1024
+    env = {**os.environ, "WIKIUPLOAD_UPLOAD_PASSWORD": UPLOADER_BOT_PASSWORD}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wikiupload.cli", "upload", "--api", api_url, "--user",
+         "Uploader@bot", "--chunk-size", str(chunk), "--state", str(state), "--quiet",
+         str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    killed_at = 0
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                entries = json.loads(state.read_text())["files"].values()
+            except (OSError, ValueError, KeyError):
+                entries = []
+            offsets = [entry["offset"] for entry in entries]
+            if offsets and offsets[0] >= len(data) // 2:
+                process.send_signal(signal.SIGKILL)
+                killed_at = offsets[0]
+                break
+            time.sleep(0.005)
+    finally:
+        if process.poll() is None and not killed_at:
+            process.kill()
+        process.wait(30)
+    assert killed_at, "the upload finished (or stalled) before it could be killed"
+    assert imageinfo(anon, "huge.png") is None
+
+    code = run_upload(api_url, path, "--chunk-size", str(chunk), "--json", state=state)
+    lines = json_lines(capsys.readouterr().out)
+    assert code == 0, lines
+    resumed_from = lines[0]["resumed_from"]
+    assert resumed_from >= killed_at
+    assert lines[0]["bytes_sent"] == len(data) - resumed_from  # no byte sent twice
+    info = imageinfo(anon, "huge.png")
+    assert info is not None and info["sha1"] == sha1_hex(data)

@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from wikiupload.db.file_models import Image, OldImage
-from wikiupload.files.thumbnails import ensure_thumbnail
 from wikiupload.filerepo import FileRepo, InvalidPath, Location, NotFound
+from wikiupload.files.thumbnails import ensure_thumbnail
 from wikiupload.wiki import Wiki
 
 __all__ = ["CSP_SANDBOX", "ServedFile", "content_type_for", "file_repo", "respond",

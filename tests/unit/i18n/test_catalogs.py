@@ -163,11 +163,13 @@ def _shadowed_sinks(tree: ast.Module, where: str) -> frozenset[str]:
                 names.add(node.name)
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
-                home = SINK_HOMES.get(alias.asname or alias.name)
-                if home is not None and not (
-                        f".{node.module or ''}".endswith("." + home[:-3].replace("/", "."))
-                        and alias.name == (alias.asname or alias.name)):
-                    names.add(alias.asname or alias.name)
+                local = alias.asname or alias.name
+                home = SINK_HOMES.get(local)
+                if home is None:
+                    continue
+                from_home = f".{node.module or ''}".endswith("." + home[:-3].replace("/", "."))
+                if not (from_home and alias.name == local):
+                    names.add(local)
     return frozenset(names)
 
 
