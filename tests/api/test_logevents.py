@@ -68,15 +68,17 @@ def test_selected_and_empty_props(uploader: ApiClient) -> None:
 
 def test_continuation(uploader: ApiClient) -> None:
     upload_versions(uploader, "Cont.png", 3)
+    every = [e["logid"] for e in _uploads(uploader, leprop="ids")["query"]["logevents"]]
+    assert len(every) == 3 and every == sorted(every, reverse=True)
     first = _uploads(uploader, lelimit="1", leprop="ids|timestamp")
     entry = first["query"]["logevents"][0]
+    assert entry["logid"] == every[0]
     assert first["continue"]["continue"] == "-||"
     stamp, log_id = first["continue"]["lecontinue"].split("|")
-    assert len(stamp) == 14 and int(log_id) == entry["logid"] - 1
+    assert len(stamp) == 14 and int(log_id) == every[1]
     rest = _uploads(uploader, lelimit="5", leprop="ids", lecontinue=first["continue"][
         "lecontinue"], **{"continue": first["continue"]["continue"]})
-    assert [e["logid"] for e in rest["query"]["logevents"]] == [entry["logid"] - 1,
-                                                                entry["logid"] - 2]
+    assert [e["logid"] for e in rest["query"]["logevents"]] == every[1:]
     assert "continue" not in rest
     newer = _uploads(uploader, ledir="newer", leprop="ids|type")["query"]["logevents"]
     assert [e["action"] for e in newer] == ["upload", "overwrite", "overwrite"]
@@ -94,13 +96,14 @@ def test_actions_and_filters(uploader: ApiClient, admin: ApiClient) -> None:
         ["Admin", "Admin"]
     restore = log_events(uploader, leaction="delete/restore", leprop="details")
     assert restore == [{"params": {"count": {"revisions": 2, "files": 2}}}]
-    assert len(log_events(uploader, lenamespace="6", leprop="ids")) == 4
+    # upload, create (the description page), overwrite, delete, restore
+    assert len(log_events(uploader, lenamespace="6", leprop="ids")) == 5
     assert log_events(uploader, lenamespace="0", leprop="ids") == []
-    assert len(log_events(uploader, leprefix="File:Filt", leprop="ids")) == 4
+    assert len(log_events(uploader, leprefix="File:Filt", leprop="ids")) == 5
     assert log_events(uploader, letag="foo") == []
     assert log_events(uploader, leuser="127.0.0.1") == []
     assert log_events(uploader, lestart="2000-01-01T00:00:00Z") == []
-    assert len(log_events(uploader, leend="2000-01-01T00:00:00Z", leprop="ids")) == 4
+    assert len(log_events(uploader, leend="2000-01-01T00:00:00Z", leprop="ids")) == 5
 
 
 def test_deleted_page_ids(uploader: ApiClient, admin: ApiClient, wiki: Wiki) -> None:
@@ -109,7 +112,7 @@ def test_deleted_page_ids(uploader: ApiClient, admin: ApiClient, wiki: Wiki) -> 
     delete(admin, "File:Pid.png")
     ids = log_events(admin, letitle="File:Pid.png", leprop="ids|type")
     assert [(e["action"], e["pageid"], e["logpage"]) for e in ids] == [
-        ("delete", 0, pid), ("upload", 0, pid)]
+        ("delete", 0, pid), ("create", 0, pid), ("upload", 0, pid)]
 
 
 @pytest.mark.parametrize(("params", "code", "info"), [

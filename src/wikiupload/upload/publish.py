@@ -131,8 +131,10 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
     result = store(repo, request.name, stamp, current is not None)
     try:
         overwritten = _record_versions(db, request, current, stamp, result)
-        _describe(db, request, stamp)
+        created = _describe(db, request, stamp)
         log = _log(db, request, "overwrite" if overwritten else "upload", stamp, sha1)
+        if created:
+            _log_page_creation(db, request, stamp)
         _record_change(db, repo, request, log.id, stamp)
     except BaseException:
         _restore(repo, request.name, result)
@@ -167,10 +169,12 @@ def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest, log_i
 
 
 def _restore(repo: FileRepo, name: str, result: PublishResult) -> None:
-    """Put the previous current version back after a failure (best effort)."""
+    """Undo the byte move after a failure: the previous version back, or no file at all."""
     if result.archive_path is not None:
         repo.backend.copy(result.archive_path, result.path)
         repo.backend.delete(result.archive_path, missing_ok=True)
+    else:
+        repo.backend.delete(result.path, missing_ok=True)
 
 
 def _log(db: DbSession, request: PublishRequest, action: str, stamp: datetime,
@@ -186,15 +190,26 @@ def _log(db: DbSession, request: PublishRequest, action: str, stamp: datetime,
     return entry
 
 
-def _describe(db: DbSession, request: PublishRequest, stamp: datetime) -> None:
-    """Create the description page, or add a null revision carrying the comment."""
+def _describe(db: DbSession, request: PublishRequest, stamp: datetime) -> bool:
+    """Create the description page (True), or add a null revision carrying the comment."""
     title = Title(NS_FILE, request.name.replace("_", " "))
     page = find_page(db, title)
     if page is None:
         text = request.text if request.text is not None else request.comment
         save_page(db, title, text, request.comment, request.user, tags=request.tags,
                   timestamp=stamp)
-        return
+        return True
     latest = latest_revision(db, page)
     save_page(db, title, latest.content if latest else "", request.comment, request.user,
               tags=request.tags, timestamp=stamp, count_edit=False)
+    return False
+
+
+def _log_page_creation(db: DbSession, request: PublishRequest, stamp: datetime) -> None:
+    """The create/create entry MediaWiki adds after an upload that creates the page."""
+    page = find_page(db, Title(NS_FILE, request.name.replace("_", " ")))
+    db.add(LogEntry(log_type="create", log_action="create", timestamp=stamp,
+                    user_id=request.user.id, user_text=request.user.name, namespace=NS_FILE,
+                    title=request.name, page_id=page.id if page else 0,
+                    comment=request.comment, params="[]", deleted=0))
+    db.flush()
