@@ -62,7 +62,7 @@ def missing_param(name: str) -> ApiError:
     return ApiError("apierror-missingparam", name, code=f"no{name}")
 
 
-def permission_denied(groups: list[str]) -> ApiError:
+def permission_denied(groups: list[Any]) -> ApiError:
     """badaccess-groups listing the groups that have the right (empty: badaccess-group0)."""
     if not groups:
         return ApiError("badaccess-group0")

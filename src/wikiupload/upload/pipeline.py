@@ -12,7 +12,7 @@ from wikiupload.db.file_models import Image
 from wikiupload.errors import ApiError, permission_denied
 from wikiupload.expiry import Expiry, format_expiry
 from wikiupload.foreign import find_foreign_file, foreign_duplicates
-from wikiupload.i18n.messages import Message, has_message, render
+from wikiupload.i18n.messages import Message, has_message
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
 from wikiupload.titles import NS_FILE, Title
@@ -226,14 +226,14 @@ def check_upload_rights(ctx: ApiContext, *, by_url: bool) -> None:
         raise permission_denied(_group_links(ctx, right))
 
 
-def _group_links(ctx: ApiContext, right: str) -> list[str]:
-    """Groups having the right, as MediaWiki lists them: a link where a group page exists."""
-    site = ctx.settings.sitename
-    links = []
+def _group_links(ctx: ApiContext, right: str) -> list[Any]:
+    """Groups having the right, as MediaWiki lists them: a link where a group page exists
+    (as messages, so the names come out in the language the error is shown in)."""
+    links: list[Any] = []
     for group in groups_with_right(ctx.settings, right):
         if has_message(f"grouppage-{group}"):
-            page = render(Message(f"grouppage-{group}"), site_name=site)
-            links.append(f"[[{page}|{render(Message(f'group-{group}'))}]]")
+            links.append(Message("grouppage-link", (Message(f"grouppage-{group}"),
+                                                    Message(f"group-{group}"))))
         else:
             links.append(group)
     return links
