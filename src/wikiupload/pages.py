@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.config import Settings
 from wikiupload.db.models import Page, Revision, User
+from wikiupload.timestamps import utc as as_utc
 from wikiupload.titles import Title
 
 __all__ = [
-    "Actor", "content_model_for", "edit_url", "find_page", "find_pages", "iso_timestamp",
+    "Actor", "content_model_for", "edit_url", "find_page", "find_pages",
     "is_redirect", "latest_revision", "latest_revisions", "page_title", "page_url",
     "save_page", "text_sha1",
 ]
@@ -39,16 +40,6 @@ class Actor(Protocol):
 
     @property
     def name(self) -> str: ...
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime; naive ones (SQLite gives those back) are UTC already."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def iso_timestamp(moment: datetime) -> str:
-    """The API's timestamp format, ``2024-01-31T12:00:00Z``."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def text_sha1(text: str) -> str:

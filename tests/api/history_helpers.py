@@ -80,7 +80,8 @@ def edit_at(wiki: Wiki, title: str, text: str, comment: str, user: str,
     from sqlalchemy import select
 
     from wikiupload.db.models import User
-    from wikiupload.pages import iso_timestamp, save_page
+    from wikiupload.pages import save_page
+    from wikiupload.timestamps import iso as iso_timestamp
     from wikiupload.titles import parse_title
 
     with wiki.db() as db:

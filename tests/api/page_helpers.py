@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from wikiupload.db.models import Page, Revision, User
-from wikiupload.pages import iso_timestamp, save_page
+from wikiupload.pages import save_page
+from wikiupload.timestamps import iso as iso_timestamp
 from wikiupload.titles import parse_title
 from wikiupload.wiki import Wiki
 

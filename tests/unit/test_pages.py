@@ -14,12 +14,12 @@ from wikiupload.pages import (
     edit_url,
     find_page,
     find_pages,
-    iso_timestamp,
     latest_revision,
     latest_revisions,
     page_url,
     save_page,
 )
+from wikiupload.timestamps import iso as iso_timestamp
 from wikiupload.titles import Title
 from wikiupload.wiki import Wiki
 

@@ -16,13 +16,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from wikiupload.api import registry
 from wikiupload.api.context import ApiContext
+from wikiupload.api.hashparams import sha1_from_params
 from wikiupload.api.params import Param
 from wikiupload.api.query import QuerySubmodule
 from wikiupload.auth.users import groups_with_right
 from wikiupload.db.file_models import Image
 from wikiupload.db.models import UserGroup
 from wikiupload.errors import ApiError
-from wikiupload.filerepo.repo import mw_timestamp, sha1_base36
+from wikiupload.filerepo.repo import mw_timestamp
 from wikiupload.files.info import IMAGEINFO_PROPS, file_info
 from wikiupload.pages import find_pages
 from wikiupload.timestamps import utc
@@ -243,24 +244,10 @@ def _filters(query: Any, params: dict[str, Any]) -> Any:
         query = query.where(Image.size >= int(params["minsize"]))
     if params["maxsize"] is not None:
         query = query.where(Image.size <= int(params["maxsize"]))
-    sha1 = _sha1(params["sha1"], params["sha1base36"])
+    sha1 = sha1_from_params(params["sha1"], params["sha1base36"])
     if sha1 is not None:
         query = query.where(Image.sha1 == sha1)
     return query
-
-
-def _sha1(hex_value: str | None, base36: str | None) -> str | None:
-    if hex_value is not None:
-        lowered = hex_value.lower()
-        if not re.fullmatch(r"[0-9a-f]{40}", lowered):
-            raise ApiError("apierror-invalidsha1hash")
-        return sha1_base36(lowered)
-    if base36 is not None:
-        lowered = base36.lower()
-        if not re.fullmatch(r"[0-9a-z]{31}", lowered):
-            raise ApiError("apierror-invalidsha1base36hash")
-        return lowered
-    return None
 
 
 def _mime_condition(ctx: ApiContext, params: dict[str, Any],

@@ -25,7 +25,7 @@ from wikiupload.api import registry
 from wikiupload.api.context import ApiContext
 from wikiupload.api.params import Param
 from wikiupload.api.query import QuerySubmodule
-from wikiupload.api.userinfo import CENTRAL_ID_PROVIDER, iso
+from wikiupload.api.userinfo import CENTRAL_ID_PROVIDER
 from wikiupload.auth.users import (
     IMPLICIT_USER_GROUPS,
     all_groups,
@@ -36,6 +36,7 @@ from wikiupload.db.file_models import LogEntry
 from wikiupload.db.models import User, UserGroup
 from wikiupload.errors import ApiError
 from wikiupload.i18n.messages import Message, Num
+from wikiupload.timestamps import iso
 
 PATH = "query+allusers"
 ACTIVE_USER_DAYS = 30  # $wgActiveUserDays

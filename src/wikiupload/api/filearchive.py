@@ -18,12 +18,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from wikiupload.api import registry
 from wikiupload.api.context import ApiContext
 from wikiupload.api.deletion_support import invalid_title
+from wikiupload.api.hashparams import sha1_from_params
 from wikiupload.api.params import Param
 from wikiupload.api.query import QuerySubmodule
 from wikiupload.comments import format_comment
 from wikiupload.db.file_models import FileArchive
 from wikiupload.errors import ApiError
-from wikiupload.filerepo.repo import mw_timestamp, sha1_base36, sha1_hex
+from wikiupload.filerepo.repo import mw_timestamp, sha1_hex
 from wikiupload.files.metadata import api_metadata, stored_metadata
 from wikiupload.pages import find_page
 from wikiupload.timestamps import iso, utc
@@ -95,7 +96,7 @@ def _query(ctx: ApiContext, params: dict[str, Any]) -> Any:
     prefix = _key(ctx, params["prefix"])
     if prefix is not None:
         query = query.where(FileArchive.name.startswith(prefix, autoescape=True))
-    sha1 = _sha1(params["sha1"], params["sha1base36"])
+    sha1 = sha1_from_params(params["sha1"], params["sha1base36"])
     if sha1 is not None:
         query = query.where(FileArchive.sha1 == sha1)
         if not ctx.user.can("deletedtext"):
@@ -131,20 +132,6 @@ def _key(ctx: ApiContext, part: str | None) -> str | None:
     except InvalidTitle:
         raise invalid_title(part) from None
     return title.db_key[:-1]
-
-
-def _sha1(hex_value: str | None, base36: str | None) -> str | None:
-    if hex_value is not None:
-        lowered = hex_value.lower()
-        if not re.fullmatch(r"[0-9a-f]{40}", lowered):
-            raise ApiError("apierror-invalidsha1hash")
-        return sha1_base36(lowered)
-    if base36 is not None:
-        lowered = base36.lower()
-        if not re.fullmatch(r"[0-9a-z]{31}", lowered):
-            raise ApiError("apierror-invalidsha1base36hash")
-        return lowered
-    return None
 
 
 def _can_see(ctx: ApiContext, row: FileArchive, bit: int) -> bool:

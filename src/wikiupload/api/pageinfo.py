@@ -24,11 +24,11 @@ from wikiupload.pages import (
     edit_url,
     find_pages,
     is_redirect,
-    iso_timestamp,
     latest_revisions,
     page_url,
 )
 from wikiupload.timestamps import iso, utc
+from wikiupload.timestamps import iso as iso_timestamp
 from wikiupload.titles import NS_FILE, Title
 from wikiupload.watchlist import (
     PageKey,

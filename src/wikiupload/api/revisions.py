@@ -22,7 +22,9 @@ from wikiupload.comments import format_comment
 from wikiupload.db.models import Revision
 from wikiupload.errors import ApiError
 from wikiupload.i18n.messages import Message, Num
-from wikiupload.pages import as_utc, find_page, iso_timestamp, page_title
+from wikiupload.pages import find_page, page_title
+from wikiupload.timestamps import iso as iso_timestamp
+from wikiupload.timestamps import utc as as_utc
 from wikiupload.titles import Title
 from wikiupload.wikitext import section as wikitext_section
 

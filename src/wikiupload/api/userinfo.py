@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from wikiupload.api.query import QuerySubmodule
 from wikiupload.auth import ratelimits
 from wikiupload.auth.users import Principal, all_groups, group_memberships
 from wikiupload.db.models import Revision, User
+from wikiupload.timestamps import iso
 
 PROPS = (
     "acceptlang", "blockinfo", "centralids", "changeablegroups", "editcount", "email",
@@ -27,10 +27,6 @@ PROPS = (
 CENTRAL_ID_PROVIDER = "local"
 _ACCEPT_LANG = re.compile(
     r"([a-z]{1,8}(?:-[a-z]{1,8})*|\*)\s*(?:;\s*q\s*=\s*(1(?:\.0{0,3})?|0(?:\.\d{0,3})?)?)?")
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def default_options(language: str) -> dict[str, Any]:
