@@ -387,6 +387,18 @@ def uploads(site: Any, args: argparse.Namespace) -> dict[str, Any]:
     return cases.results
 
 
+@scenario("url-upload")
+def url_upload(site: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """site.upload(source_url=...): the server fetches the file itself."""
+    import pywikibot
+
+    site.login()
+    page = pywikibot.FilePage(site, "File:Pwb url.png")
+    returned = site.upload(page, source_url=args.url, comment="from a url", text="url text")
+    return {"returned": bool(returned), "file": file_state(site, "Pwb url.png"),
+            "can_upload_by_url": site.has_right("upload_by_url")}
+
+
 # -- user existence check (list=allusers) ------------------------------------------------
 
 PROMPT_PASSWORD_ENV = "WIKIUPLOAD_PROMPT_PASSWORD"
@@ -441,6 +453,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--user", help="account to log in as (default: user-config.py's)")
     parser.add_argument("--files", type=Path,
                         help="uploads: directory holding the UPLOAD_FILES")
+    parser.add_argument("--url", help="url-upload: the URL the server fetches")
     parser.add_argument("--check", default="Uploader",
                         help="check-user: account with a password-file entry to check")
     return parser.parse_args(argv)
