@@ -99,6 +99,12 @@ class UploadPipeline:
         return name, warnings
 
     def _facts(self, path: Any) -> FileFacts:
+        stashed = self.source.stashed
+        if stashed is not None and stashed.mime:   # described when it was stashed
+            return FileFacts(size=stashed.size, sha1=stashed.sha1, mime=stashed.mime,
+                             media_type=stashed.media_type, width=stashed.width,
+                             height=stashed.height, bits=stashed.bits,
+                             metadata=UploadStash.metadata(stashed))
         info = describe(path)
         return FileFacts(size=self.source.size, sha1=self.source.sha1, mime=info.mime,
                          media_type=info.media_type, width=info.width, height=info.height,
