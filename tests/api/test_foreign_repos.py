@@ -160,6 +160,10 @@ def test_duplicate_in_shared_repo_is_reported(shared: Shared, uploader: ApiClien
 def test_stopped_shared_server_leaves_local_uploads_working(
         shared: Shared, uploader: ApiClient, caplog: pytest.LogCaptureFixture) -> None:
     assert shared.upload("Gone.png", png(6, 6, (1, 1, 1)))["upload"]["result"] == "Success"
+    assert shared.upload("Kept.png", png(6, 6, (2, 2, 2)))["upload"]["result"] == "Success"
+    seen = uploader.get(action="query", titles="File:Kept.png", prop="imageinfo",
+                        formatversion=2)
+    assert _page(seen)["imagerepository"] == REPO_NAME
     shared.server.stop()
 
     caplog.set_level(logging.WARNING, logger="wikiupload.foreign")
@@ -170,6 +174,9 @@ def test_stopped_shared_server_leaves_local_uploads_working(
     page = _page(uploader.get(action="query", titles="File:Gone.png", prop="imageinfo",
                               formatversion=2))
     assert page["imagerepository"] == ""
+    cached = _page(uploader.get(action="query", titles="File:Kept.png", prop="imageinfo",
+                                formatversion=2))
+    assert cached["imagerepository"] == REPO_NAME      # kept for cache_seconds
     assert any("foreign repository shared" in r.getMessage() for r in caplog.records)
 
 

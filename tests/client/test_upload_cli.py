@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.clients.media import make_png, sha1_hex
@@ -114,13 +115,13 @@ def test_chunked_async_upload(wiki: Wiki, api_url: str, anon: ApiClient, tmp_pat
     assert info is not None and info["sha1"] == sha1_hex(data)
 
 
-def test_directory_upload_in_parallel_with_template_and_sidecars(
+def test_directory_of_30_files_3_in_parallel_with_template_and_sidecars(
         wiki: Wiki, api_url: str, anon: ApiClient, tmp_path: Path, state: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "photos"
     (folder / "sub").mkdir(parents=True)
     expected: dict[str, bytes] = {}
-    for index in range(6):
+    for index in range(30):
         name = f"pic{index}.png"
         data = make_png(100 + index)
         where = folder / "sub" if index % 2 else folder
@@ -133,7 +134,7 @@ def test_directory_upload_in_parallel_with_template_and_sidecars(
                       state=state)
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "6 uploaded, 0 skipped, 0 failed" in out
+    assert "30 uploaded, 0 skipped, 0 failed" in out
     for name, data in expected.items():
         info = imageinfo(anon, name)
         assert info is not None and info["sha1"] == sha1_hex(data), name
@@ -180,6 +181,8 @@ def test_warnings_policies(wiki: Wiki, api_url: str, uploader: ApiClient, anon: 
     assert by_name["Copy.png"]["status"] == "skipped"
     assert by_name["Copy.png"]["code"] == "duplicate"
     assert imageinfo(anon, "Copy.png") is None
+    # Both were found by asking first: no byte was sent.
+    assert by_name["Taken.png"]["bytes_sent"] == by_name["Copy.png"]["bytes_sent"] == 0
 
     # --skip-existing alone does not cover a duplicate: that one fails.
     assert run_upload(api_url, duplicate, "--skip-existing", "--json", state=state) == 1
@@ -387,3 +390,123 @@ def test_sigkilled_upload_resumes_without_resending(wiki: Wiki, api_url: str, an
     assert lines[0]["bytes_sent"] == len(data) - resumed_from  # no byte sent twice
     info = imageinfo(anon, "huge.png")
     assert info is not None and info["sha1"] == sha1_hex(data)
+
+
+@pytest.mark.parametrize("kind", ["csv", "json"])
+def test_manifest_gives_per_file_names_and_descriptions(
+        wiki: Wiki, api_url: str, anon: ApiClient, tmp_path: Path, state: Path, kind: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.png").write_bytes(make_png(80))
+    (tmp_path / "b.png").write_bytes(make_png(81))
+    rows = [{"file": "a.png", "name": "Alpha.png", "text": "About alpha", "comment": "c-a"},
+            {"file": "b.png", "name": "Beta.png", "text": "About beta"}]
+    manifest = tmp_path / f"list.{kind}"
+    if kind == "json":
+        manifest.write_text(json.dumps(rows), encoding="utf-8")
+    else:
+        manifest.write_text("file,name,text,comment\n" + "\n".join(
+            f"{r['file']},{r['name']},{r['text']},{r.get('comment', '')}" for r in rows) + "\n",
+            encoding="utf-8")
+    code = run_upload(api_url, "--manifest", manifest, "--comment", "default", state=state)
+    assert code == 0, capsys.readouterr()
+    assert "About alpha" in page_text(anon, "Alpha.png")
+    assert "About beta" in page_text(anon, "Beta.png")
+    assert imageinfo(anon, "Alpha.png")["comment"] == "c-a"  # type: ignore[index]
+    assert imageinfo(anon, "Beta.png")["comment"] == "default"  # type: ignore[index]
+
+
+def test_usage_errors(wiki: Wiki, api_url: str, tmp_path: Path, state: Path,
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_upload(api_url, tmp_path / "missing.png", state=state) == 2
+    assert "missing.png" in capsys.readouterr().err
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (tmp_path / "one" / "same.png").write_bytes(make_png(90))
+    (tmp_path / "two" / "same.png").write_bytes(make_png(91))
+    assert run_upload(api_url, tmp_path / "one", tmp_path / "two", state=state) == 2
+    assert "would both be uploaded as 'same.png'" in capsys.readouterr().err
+
+
+class LosingTransport(httpx.HTTPTransport):
+    """Forwards every request, but loses the answer to the ``lose``-th multipart one."""
+
+    def __init__(self, lose: int) -> None:
+        super().__init__()
+        self.lose = lose
+        self.chunks = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            self.chunks += 1
+            if self.chunks == self.lose:
+                response.read()
+                response.close()
+                raise httpx.ReadError("connection lost", request=request)
+        return response
+
+
+def test_chunk_answer_lost_is_retried_without_breaking_the_upload(
+        wiki: Wiki, api_url: str, anon: ApiClient, tmp_path: Path, state: Path) -> None:
+    path = tmp_path / "lossy.png"
+    data = big_png(95)
+    path.write_bytes(data)
+    with ApiSession(api_url, transport=LosingTransport(2), sleep=lambda s: None) as session:
+        session.login("Uploader@bot", UPLOADER_BOT_PASSWORD)
+        result = Uploader(session, chunk_size=CHUNK, state=ResumeState(state)).upload(
+            UploadJob(path, "lossy.png"))
+    assert result.status == "uploaded", result
+    assert result.bytes_sent == len(data) + CHUNK  # the lost chunk, sent twice
+    info = imageinfo(anon, "lossy.png")
+    assert info is not None and info["sha1"] == sha1_hex(data)
+
+
+def test_login_file(wiki: Wiki, api_url: str, anon: ApiClient, tmp_path: Path, state: Path,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "lf.png").write_bytes(make_png(96))
+    login = tmp_path / "login.toml"
+    login.write_text(f'api = "{api_url}"\nuser = "Uploader@bot"\n'
+                     f'password = "{UPLOADER_BOT_PASSWORD}"\n', encoding="utf-8")
+    assert main(["upload", "--login-file", str(login), str(tmp_path / "lf.png"),
+                 "--state", str(state), "--quiet"]) == 0
+    assert imageinfo(anon, "lf.png") is not None
+    assert main(["upload", str(tmp_path / "lf.png"), "--state", str(state)]) == 2
+    assert "--api and --user are required" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_the_state_and_the_next_run_resumes(
+        wiki: Wiki, api_url: str, anon: ApiClient, tmp_path: Path, state: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    first = tmp_path / "first.png"
+    data = make_png(97, size=(1200, 1200), noise=True)
+    chunk = 256 * 1024
+    first.write_bytes(data)
+    second = tmp_path / "second.png"
+    second.write_bytes(make_png(98))
+    env = {**os.environ, "WIKIUPLOAD_UPLOAD_PASSWORD": UPLOADER_BOT_PASSWORD}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wikiupload.cli", "upload", "--api", api_url, "--user",
+         "Uploader@bot", "--chunk-size", str(chunk), "--state", str(state), "--json",
+         str(first), str(second)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if state.exists():
+            process.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.005)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    lines = json_lines(out)
+    assert [(line.get("name"), line.get("code")) for line in lines if line["event"] == "file"] \
+        == [("first.png", "interrupted"), ("second.png", "interrupted")]
+    assert "interrupted" in err
+    assert state.exists()
+    assert imageinfo(anon, "first.png") is None
+
+    assert run_upload(api_url, first, second, "--chunk-size", str(chunk), "--json",
+                      state=state) == 0
+    lines = json_lines(capsys.readouterr().out)
+    assert lines[0]["resumed_from"] > 0
+    assert lines[0]["bytes_sent"] == len(data) - lines[0]["resumed_from"]
+    assert imageinfo(anon, "first.png")["sha1"] == sha1_hex(data)  # type: ignore[index]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import fnmatch
 import getpass
 import json
@@ -11,6 +12,7 @@ import os
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +36,7 @@ SIDECAR_SUFFIX = ".txt"
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_LOGIN = 3
+EXIT_INTERRUPTED = 130
 
 
 def register(commands: Any) -> None:
@@ -41,11 +44,16 @@ def register(commands: Any) -> None:
         "upload", help="upload files to a MediaWiki-compatible API (resumable, parallel)",
         description="Upload files and directories to a MediaWiki-compatible api.php: direct "
                     "uploads for small files, chunked above --chunk-size, resumable.")
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="files or directories to upload")
-    parser.add_argument("--api", required=True, help="the wiki's api.php URL")
-    parser.add_argument("--user", required=True,
-                        help="user name; USER@APPID logs in with a bot password")
+    parser.add_argument("--manifest", type=Path, metavar="FILE",
+                        help="a CSV or JSON list of files with per-file name, text, comment "
+                             "and tags (columns/keys: file, name, text, comment, tags)")
+    parser.add_argument("--api", help="the wiki's api.php URL")
+    parser.add_argument("--user", help="user name; USER@APPID logs in with a bot password")
+    parser.add_argument("--login-file", type=Path, metavar="FILE",
+                        help="a TOML file with api, user and password (the command line "
+                             "and the environment win); keep it private")
     parser.add_argument("--password",
                         help=f"password (or the {PASSWORD_ENV} environment variable; asked "
                              "for on a terminal otherwise)")
@@ -156,14 +164,64 @@ def destination(path: Path, template: str, index: int) -> str:
     return name
 
 
-def make_jobs(files: list[Path], args: argparse.Namespace) -> list[UploadJob]:
-    tags = [t.strip() for t in args.tags.split(",") if t.strip()]
+def read_manifest(path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """(file, per-file fields) from a CSV (with a header row) or JSON (a list) manifest."""
+    try:
+        if path.suffix.lower() == ".json":
+            rows = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            with path.open(newline="", encoding="utf-8") as handle:
+                rows = list(csv.DictReader(handle))
+    except (OSError, ValueError, csv.Error) as exc:
+        raise ValueError(f"cannot read the manifest {path}: {exc}") from None
+    if not isinstance(rows, list):
+        raise ValueError(f"the manifest {path} must be a list of entries")
+    entries = []
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or not row.get("file"):
+            raise ValueError(f"{path}: entry {number} has no 'file'")
+        file = Path(str(row["file"]))
+        file = file if file.is_absolute() else path.parent / file
+        if not file.is_file():
+            raise FileNotFoundError(f"{path}: entry {number}: no such file: {file}")
+        entries.append((file, {k: v for k, v in row.items() if v not in (None, "")}))
+    return entries
+
+
+def read_login_file(path: Path) -> dict[str, str]:
+    """api, user and password from a TOML file (never echoed in errors)."""
+    try:
+        loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read the login file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError:
+        raise ValueError(f"the login file {path} is not valid TOML") from None
+    unknown = set(loaded) - {"api", "user", "password"}
+    if unknown:
+        raise ValueError(f"the login file {path} has unknown keys: {', '.join(sorted(unknown))}")
+    return {k: str(v) for k, v in loaded.items()}
+
+
+def _tags(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(t).strip() for t in items if str(t).strip()]
+
+
+def make_jobs(files: list[Path], args: argparse.Namespace,
+              manifest: list[tuple[Path, dict[str, Any]]] | None = None) -> list[UploadJob]:
+    tags = _tags(args.tags)
+    entries: list[tuple[Path, dict[str, Any]]] = [(path, {}) for path in files]
+    entries += manifest or []
     jobs = []
-    for index, path in enumerate(files, start=1):
+    for index, (path, fields) in enumerate(entries, start=1):
         sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
         text = sidecar.read_text(encoding="utf-8") if sidecar.is_file() else args.text
-        jobs.append(UploadJob(path=path, name=destination(path, args.name_template, index),
-                              comment=args.comment, text=text, tags=tags))
+        name = str(fields["name"]) if "name" in fields else destination(
+            path, args.name_template, index)
+        jobs.append(UploadJob(path=path, name=name,
+                              comment=str(fields.get("comment", args.comment)),
+                              text=str(fields["text"]) if "text" in fields else text,
+                              tags=_tags(fields["tags"]) if "tags" in fields else tags))
     names: dict[str, Path] = {}
     for job in jobs:
         if job.name in names:
@@ -176,7 +234,10 @@ def make_jobs(files: list[Path], args: argparse.Namespace) -> list[UploadJob]:
 # -- progress --------------------------------------------------------------------------------
 
 class ProgressLine:
-    """One status line on stderr (redrawn in place on a terminal): files, bytes, rate, ETA."""
+    """Progress on stderr: on a terminal, one bar per file in flight plus the batch total
+    (bytes, bytes/s, ETA), redrawn in place; elsewhere one line per finished file."""
+
+    MAX_FILE_LINES = 8
 
     def __init__(self, total_bytes: int, total_files: int, stream: IO[str],
                  enabled: bool) -> None:
@@ -184,17 +245,24 @@ class ProgressLine:
         self.total_files = total_files
         self.stream = stream
         self.enabled = enabled
+        self.tty = enabled and stream.isatty()
         self.done_bytes = 0
         self.done_files = 0
-        self.current: dict[str, int] = {}
+        self.current: dict[str, list[int]] = {}  # name -> [sent, size]
         self.started = time.monotonic()
         self._last_draw = 0.0
+        self._drawn = 0
         self._lock = threading.Lock()
+
+    def start(self, name: str, size: int) -> None:
+        with self._lock:
+            self.current[name] = [0, max(size, 1)]
+            self._draw(force=True)
 
     def add(self, name: str, delta: int) -> None:
         with self._lock:
             self.done_bytes += delta
-            self.current[name] = self.current.get(name, 0) + delta
+            self.current.setdefault(name, [0, 1])[0] += delta
             self._draw()
 
     def finished(self, result: UploadResult) -> None:
@@ -212,30 +280,42 @@ class ProgressLine:
 
     def close(self) -> None:
         with self._lock:
-            if self.enabled:
+            if self.tty:
                 self._clear()
+                self.stream.flush()
 
     def _clear(self) -> None:
-        if self.stream.isatty():
-            self.stream.write("\r\x1b[K")
+        if self.tty and self._drawn:
+            up = self._drawn - 1  # the cursor is at the end of the last line drawn
+            self.stream.write(f"\x1b[{up}F\x1b[J" if up else "\r\x1b[J")
+            self._drawn = 0
 
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not self.enabled or not self.stream.isatty() or (now - self._last_draw < 0.1
-                                                             and not force):
+        if not self.tty or (now - self._last_draw < 0.1 and not force):
             return
         self._last_draw = now
         elapsed = max(now - self.started, 1e-6)
         rate = self.done_bytes / elapsed
         left = (self.total_bytes - self.done_bytes) / rate if rate > 0 else 0
-        share = min(1.0, self.done_bytes / self.total_bytes)
-        bar = "#" * int(share * 20)
-        names = ", ".join(sorted(self.current))[:40]
-        self.stream.write(f"\r\x1b[K[{bar:<20}] {share:4.0%} {self.done_files}/"
-                          f"{self.total_files} files {_human(self.done_bytes)}/"
-                          f"{_human(self.total_bytes)} {_human(int(rate))}/s "
-                          f"ETA {_duration(left)} {names}")
+        lines = []
+        for name, (sent, size) in sorted(self.current.items())[:self.MAX_FILE_LINES]:
+            lines.append(f"  {_bar(sent / size, 20)} {sent / size:4.0%} "
+                         f"{_human(sent)}/{_human(size)}  {name[:50]}")
+        lines.append(f"{_bar(self.done_bytes / self.total_bytes, 30)} "
+                     f"{self.done_bytes / self.total_bytes:4.0%} {self.done_files}/"
+                     f"{self.total_files} files {_human(self.done_bytes)}/"
+                     f"{_human(self.total_bytes)} {_human(int(rate))}/s "
+                     f"ETA {_duration(left)}")
+        self._clear()
+        self.stream.write("\n".join(lines))
+        self._drawn = len(lines)
         self.stream.flush()
+
+
+def _bar(share: float, width: int) -> str:
+    share = min(1.0, max(0.0, share))
+    return "[" + ("#" * int(share * width)).ljust(width) + "]"
 
 
 def _human(count: int) -> str:
@@ -264,14 +344,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("wikiupload upload: --abort-on-warning cannot be combined with the other "
               "warning options", file=sys.stderr)
         return EXIT_USAGE
-    password = args.password or os.environ.get(PASSWORD_ENV)
+    stored = read_login_file(args.login_file) if args.login_file is not None else {}
+    args.api = args.api or stored.get("api")
+    args.user = args.user or stored.get("user")
+    if not args.api or not args.user:
+        print("wikiupload upload: --api and --user are required (or api/user in "
+              "--login-file)", file=sys.stderr)
+        return EXIT_USAGE
+    password = args.password or os.environ.get(PASSWORD_ENV) or stored.get("password")
     if password is None:
         if not sys.stdin.isatty():
             print(f"wikiupload upload: no password (use --password or {PASSWORD_ENV})",
                   file=sys.stderr)
             return EXIT_USAGE
         password = getpass.getpass(f"Password for {args.user}: ")
-    jobs = make_jobs(collect(args.paths, args.recursive, args.include, args.exclude), args)
+    if not args.paths and args.manifest is None:
+        print("wikiupload upload: give files, directories or --manifest", file=sys.stderr)
+        return EXIT_USAGE
+    manifest = read_manifest(args.manifest) if args.manifest is not None else []
+    jobs = make_jobs(collect(args.paths, args.recursive, args.include, args.exclude), args,
+                     manifest)
     policy = WarningPolicy(ignore=args.ignore_warnings, skip_existing=args.skip_existing,
                            skip_duplicates=args.skip_duplicates, abort=args.abort_on_warning)
     state = ResumeState(args.state or Path.cwd() / DEFAULT_STATE_FILE)
@@ -298,10 +390,15 @@ def upload_all(uploader: Uploader, jobs: list[UploadJob],
     lock = threading.Lock()
 
     def one(job: UploadJob) -> UploadResult:
-        if uploader.aborted.is_set():
+        if uploader.interrupted.is_set():
+            result = UploadResult(job.path, job.name, "skipped", "interrupted",
+                                  "not started: the run was interrupted")
+        elif uploader.aborted.is_set():
             result = UploadResult(job.path, job.name, "skipped", "aborted",
                                   "not started: the run was aborted by a warning")
         else:
+            with contextlib.suppress(OSError):
+                progress.start(job.name, job.path.stat().st_size)
             result = uploader.upload(job, lambda delta: progress.add(job.name, delta))
         with lock:
             results.append(result)
@@ -313,12 +410,17 @@ def upload_all(uploader: Uploader, jobs: list[UploadJob],
                       file=sys.stderr)
         return result
 
+    pool = ThreadPoolExecutor(max_workers=args.parallel)
     try:
-        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            futures: list[Future[UploadResult]] = [pool.submit(one, job) for job in jobs]
-            for future in futures:
-                future.result()
+        futures: list[Future[UploadResult]] = [pool.submit(one, job) for job in jobs]
+        for future in futures:
+            future.result()
+    except KeyboardInterrupt:
+        # Ctrl-C: finish the chunk in flight, keep the resume state, start nothing new.
+        uploader.interrupted.set()
+        _say_error(args, "interrupted: finishing the chunks in flight (run again to resume)")
     finally:
+        pool.shutdown(wait=True)
         progress.close()
     order = {job.path: index for index, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order.get(r.path, 0))
@@ -328,6 +430,8 @@ def report(results: list[UploadResult], jobs: list[UploadJob], args: argparse.Na
     counts = {status: sum(1 for r in results if r.status == status)
               for status in ("uploaded", "skipped", "failed")}
     code = EXIT_FAILED if counts["failed"] else 0
+    if any(r.code == "interrupted" for r in results):
+        code = EXIT_INTERRUPTED
     if args.json:
         print(json.dumps({"event": "summary", **counts, "files": len(jobs),
                           "bytes_sent": sum(r.bytes_sent for r in results),
@@ -340,14 +444,23 @@ def report(results: list[UploadResult], jobs: list[UploadJob], args: argparse.Na
     return code
 
 
+SUMMARY_ALL_ROWS = 50
+
+
 def summary_table(results: list[UploadResult]) -> Iterator[str]:
+    """Every file for small runs; above SUMMARY_ALL_ROWS files only the skipped and failed."""
     rows = [("status", "file", "name", "reason / API code")]
-    for r in results:
+    shown = results if len(results) <= SUMMARY_ALL_ROWS else [
+        r for r in results if r.status != "uploaded"]
+    if len(rows) + len(shown) == 1:
+        return
+    for r in shown:
         reason = "" if r.status == "uploaded" else f"{r.code}: {r.info}"
         rows.append((r.status, str(r.path), r.name, reason))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        yield "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+        cells = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3]))
+        yield f"{cells}  {row[3]}".rstrip()
 
 
 def _say_error(args: argparse.Namespace, message: str) -> None:

@@ -161,7 +161,11 @@ class ApiSession:
 
     def token(self, kind: str) -> str:
         reply = self.get(action="query", meta="tokens", type=kind)
-        return str(reply["query"]["tokens"][f"{kind}token"])
+        try:
+            return str(reply["query"]["tokens"][f"{kind}token"])
+        except (KeyError, TypeError):
+            raise ClientError("bad-response",
+                              f"the server sent no {kind} token: {str(reply)[:200]}") from None
 
     def csrf_token(self) -> str:
         with self._lock:

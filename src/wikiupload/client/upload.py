@@ -172,6 +172,7 @@ class Uploader:
         self.poll_timeout = poll_timeout
         self.chunk_hook = chunk_hook
         self.aborted = threading.Event()
+        self.interrupted = threading.Event()
 
     def upload(self, job: UploadJob, progress: Progress | None = None) -> UploadResult:
         """Upload one file; never raises for API or network failures (see the result)."""
@@ -181,6 +182,7 @@ class Uploader:
             result.size = stat.st_size
             result.sha1 = file_sha1(job.path)
             result.chunked = stat.st_size > self.chunk_size
+            self._precheck(job, result)
             if result.chunked:
                 self._chunked(job, result, progress)
             else:
@@ -197,7 +199,40 @@ class Uploader:
             result.code, result.info = exc.code, exc.info
         except OSError as exc:
             result.code, result.info = "localerror", f"{job.path}: {exc.strerror or exc}"
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            result.code = "bad-response"
+            result.info = f"{job.path}: the server's answer was not understood ({exc!r})"
         return result
+
+    # -- skipping before sending a byte -------------------------------------------------------
+
+    def _precheck(self, job: UploadJob, result: UploadResult) -> None:
+        """--skip-existing / --skip-duplicates: ask the wiki first, to send no bytes in vain.
+
+        The server's warnings still decide for whatever this misses."""
+        if not (self.policy.skip_existing or self.policy.skip_duplicates):
+            return
+        params: dict[str, Any] = {"action": "query", "formatversion": "2"}
+        if self.policy.skip_existing:
+            params.update(titles=f"File:{job.name}", prop="imageinfo", iiprop="sha1")
+        if self.policy.skip_duplicates:
+            params.update(list="allimages", aisha1=result.sha1, ailimit="5")
+        try:
+            query = self.session.get(**params).get("query", {})
+        except ApiError:
+            return
+        pages = query.get("pages") or []
+        page = pages[0] if isinstance(pages, list) and pages else {}
+        if self.policy.skip_existing and isinstance(page, dict) and page.get("imageinfo"):
+            raise _Outcome("skipped", "exists",
+                           f"already exists ({page.get('title', job.name)})",
+                           {"exists": job.name})
+        title = page.get("title") if isinstance(page, dict) else None
+        copies = [str(image.get("name")) for image in query.get("allimages") or []
+                  if isinstance(image, dict) and f"File:{image.get('name')}" != title]
+        if self.policy.skip_duplicates and copies:
+            raise _Outcome("skipped", "duplicate", f"duplicate ({', '.join(copies)})",
+                           {"duplicate": copies})
 
     # -- direct ------------------------------------------------------------------------------
 
@@ -218,6 +253,8 @@ class Uploader:
 
     def _chunked(self, job: UploadJob, result: UploadResult, progress: Progress | None) -> None:
         size = result.size
+        before = job.path.stat()
+        stat_before = (before.st_size, before.st_mtime_ns)
         state_key = ResumeState.key(self.session.api_url, job.path, job.name)
         filekey, offset = self._resume_point(state_key, job, size)
         result.resumed_from = offset
@@ -226,6 +263,10 @@ class Uploader:
         reply: dict[str, Any] = {}
         with job.path.open("rb") as handle:
             while True:
+                if self.interrupted.is_set():
+                    raise _Outcome("failed", "interrupted",
+                                   f"{job.path}: stopped at byte {offset} of {size}; run "
+                                   "again with the same state file to resume")
                 length = min(self.chunk_size, size - offset)
                 body = FileSlice(handle, offset, length, progress)
                 try:
@@ -236,9 +277,10 @@ class Uploader:
                         token=self.session.csrf_token(),
                         **{"async": self.use_async and offset + length >= size})
                 except ApiError as exc:
-                    server_offset = exc.data.get("offset")
-                    if (exc.code == "stashfailed" and isinstance(server_offset, int)
-                            and filekey and 0 < server_offset != offset):
+                    server_offset = _int(exc.data.get("offset"))
+                    if (exc.code == "stashfailed" and server_offset is not None
+                            and filekey and 0 < server_offset != offset
+                            and server_offset <= size):
                         if progress is not None:
                             progress(server_offset - offset - body._reported)
                         offset = server_offset  # resync to what the server has
@@ -270,10 +312,11 @@ class Uploader:
         filekey = str(reply["filekey"])
         stashed_sha1 = str(reply.get("imageinfo", {}).get("sha1", result.sha1))
         self.state.drop(state_key)
-        if stashed_sha1 != result.sha1:
+        now = job.path.stat()
+        if stashed_sha1 != result.sha1 or (now.st_size, now.st_mtime_ns) != stat_before:
             raise _Outcome("failed", "filechanged",
                            f"{job.path} changed while it was being uploaded (the server got "
-                           f"SHA-1 {stashed_sha1}, the file now has {result.sha1}); not published")
+                           f"SHA-1 {stashed_sha1}, the file had {result.sha1}); not published")
         publish = self.session.post(None,
             action="upload", filekey=filekey, filename=job.name, comment=job.comment,
             text=job.text, tags=job.tags or None, ignorewarnings=self.policy.ignore,
@@ -378,3 +421,10 @@ def _warning_value(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return str(value)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -106,8 +106,9 @@ class ChunkSessions:
         return row
 
     def locked(self, key: str) -> StashedFile | None:
-        return self.stash.db.scalars(select(StashedFile).where(StashedFile.key == key)
-                                     .with_for_update()).first()
+        query = select(StashedFile).where(StashedFile.key == key).with_for_update()
+        # populate_existing: the row may already be in the session, read before the lock
+        return self.stash.db.scalars(query.execution_options(populate_existing=True)).first()
 
     def append(self, row: StashedFile, chunk: UploadedFile) -> None:
         digest = HASHES.take(row.key, row.size)

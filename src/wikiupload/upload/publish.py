@@ -87,7 +87,9 @@ def lock_name(db: DbSession, name: str) -> None:
 def _locked_current(db: DbSession, name: str) -> Image | None:
     """The current version, with the name locked for this transaction."""
     lock_name(db, name)
-    return db.scalars(select(Image).where(Image.name == name).with_for_update()).first()
+    query = select(Image).where(Image.name == name).with_for_update()
+    # populate_existing: the row may already be in the session, read before the lock
+    return db.scalars(query.execution_options(populate_existing=True)).first()
 
 
 def _new_timestamp(current: Image | None) -> datetime:
