@@ -119,3 +119,19 @@ def test_partial_upload_size_and_sha1_for_resuming(uploader: ApiClient) -> None:
     entry = info["query"]["stashimageinfo"][0]
     assert entry["size"] == 4096
     assert entry["sha1"] == hashlib.sha1(data[:4096]).hexdigest()
+
+
+def test_chunk_past_the_declared_size(uploader: ApiClient, api_url: str) -> None:
+    data = _big_png("past")
+    key = uploader.chunk("Past.png", data[:2048], 0, len(data))["upload"]["filekey"]
+    assert uploader.chunk("Past.png", data[2048:] + b"extra", 2048, len(data), key) == \
+        error_of(api_url, "invalid-chunk",
+                 "Offset plus current chunk is greater than claimed file size.")
+    status = uploader.post(action="upload", checkstatus="1", filekey=key, token=uploader.csrf)
+    assert status["upload"]["offset"] == 2048       # still resumable where it was
+
+
+def test_path_like_filekey_is_refused(uploader: ApiClient) -> None:
+    data = _big_png("pathkey")
+    reply = uploader.chunk("Pathkey.png", data[2048:4096], 2048, len(data), "../../etc/x.png")
+    assert reply["error"]["code"] == "uploadstash-bad-path-bad-format"
