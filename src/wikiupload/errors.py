@@ -11,7 +11,6 @@ from wikiupload.i18n.messages import Message
 LEGACY_CODES = {
     "badaccess-group0": "permissiondenied",
     "badaccess-groups": "permissiondenied",
-    "mustbeloggedin": "mustbeloggedin",
     "sessionfailure": "badtoken",
     "actionthrottledtext": "ratelimited",
     "readonlytext": "readonly",

@@ -150,7 +150,7 @@ def test_formatversion_1_and_the_other_formats(anon: ApiClient) -> None:
     raw = upload(anon, "raw", errorformat="raw",
                       uselang="fr", formatversion="2")
     assert only_error(raw) == {
-        "code": "mustbeloggedin", "key": "mustbeloggedin",
+        "code": "mustbeloggedin", "key": "apierror-mustbeloggedin",
         "params": [{"message": {"key": "action-upload", "params": []}}], "module": "upload"}
 
 
@@ -227,3 +227,10 @@ def test_siteinfo_lists_the_catalogue_languages(anon: ApiClient) -> None:
                    formatversion="2")["query"]["languages"]
     assert [(entry["code"], entry["name"]) for entry in fv2] == [
         ("de", "Deutsch"), ("en", "English"), ("fr", "français"), ("th", "ไทย")]
+
+
+def test_docref_follows_the_error_language(anon: ApiClient, api_url: str) -> None:
+    french = anon.get(action="foo", errorformat="plaintext", uselang="fr", formatversion="2")
+    english = anon.get(action="foo", formatversion="2")["error"]["docref"]
+    assert french["docref"] != english and api_url in french["docref"]
+    assert english.startswith(f"See {api_url} for API usage.")

@@ -63,8 +63,10 @@ def plain(text: str) -> str:
 
 
 def docref(ctx: ApiContext) -> str:
-    see = render(Message("api-usage-docref", (ctx.api_url(),)))
-    return f"{see} {render(Message('api-usage-mailinglist-ref'))}"
+    """The help pointer after an error, in the error language (English in bc format)."""
+    lang = "en" if ctx.errorformat == "bc" else ctx.errorlang
+    see = render(Message("api-usage-docref", (ctx.api_url(),)), lang)
+    return f"{see} {render(Message('api-usage-mailinglist-ref'), lang)}"
 
 
 def _formatted(ctx: ApiContext, message: Message, code: str, module: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ class ChunkPipeline:
         if self.offset != row.size:
             if sessions.is_resend(row, self.chunk, self.offset):
                 return row
-            raise ApiError("apierror-invalid-chunk-offset", code="stashfailed",
+            raise ApiError("invalid-chunk-offset", code="stashfailed",
                            data={"offset": str(row.size)})
         if row.size + self.chunk.size > self.settings.max_upload_size:
             raise ApiError("file-too-large", code="stashfailed")

@@ -228,7 +228,7 @@ def check_upload_rights(ctx: ApiContext, *, by_url: bool) -> None:
         if ctx.user.can(right):
             continue
         if ctx.user.is_anon:   # always "upload this file", even for upload_by_url
-            raise ApiError("mustbeloggedin", Message("action-upload"), code="mustbeloggedin")
+            raise ApiError("apierror-mustbeloggedin", Message("action-upload"))
         raise permission_denied(_group_links(ctx, right))
 
 

@@ -328,7 +328,7 @@ def test_a_module_s_own_class_of_a_sink_name_is_not_a_sink(tmp_path: Path) -> No
 
 def test_the_scanner_sees_the_upload_errors() -> None:
     used = used_message_keys()
-    for key in ("mustbeloggedin", "apierror-chunk-too-small", "apierror-stashfailed-nosession",
+    for key in ("apierror-mustbeloggedin", "apierror-chunk-too-small", "apierror-stashfailed-nosession",
                 "apierror-badtoken", "apierror-missingparam"):
         assert key in used
 
@@ -385,7 +385,7 @@ def test_singular_forms() -> None:
 
 
 def test_nested_messages_follow_the_language() -> None:
-    message = Message("mustbeloggedin", (Message("action-upload"),))
+    message = Message("apierror-mustbeloggedin", (Message("action-upload"),))
     assert render(message, "en") == "You must be logged in to upload this file."
     assert render(message, "fr") == "Vous devez être connecté pour téléverser ce fichier."
     assert render(message, "de") == "Du musst angemeldet sein, um diese Datei hochzuladen."
