@@ -115,3 +115,18 @@ def test_parallel_chunks_on_one_filekey_do_not_interleave(uploader: ApiClient) -
                for r in results if "error" in r)
     status = uploader.post(action="upload", checkstatus="1", filekey=key, token=uploader.csrf)
     assert status["upload"]["offset"] == 8192
+
+
+def test_body_over_the_upload_limit_is_refused_while_streaming(
+        wiki_factory: Any, app_holder: dict[str, Any], accounts: Any, api_url: str) -> None:
+    from tests.conftest import UPLOADER_BOT_PASSWORD, populate
+
+    small = wiki_factory(max_upload_size=100_000)
+    populate(small, accounts)
+    app_holder["app"].state.wiki = small
+    client = ApiClient(api_url)
+    client.login("Uploader@bot", UPLOADER_BOT_PASSWORD)
+    reply = client.upload("Huge.png", media.png("huge") + b"\x00" * 1_300_000)
+    assert reply["error"]["code"] == "file-too-large"
+    assert list(small.temp_dir.iterdir()) == []
+    client.close()

@@ -323,6 +323,8 @@ def handle(wiki: Any, request: HttpRequest, *, invalid_method: bool = False,
         runner = MainRunner(ctx)
         if invalid_method:
             runner.fail_with = ApiError("apierror-invalidmethod", code="invalidmethod", status=405)
+        elif body_error == "too-large":   # the body is larger than any upload may be
+            runner.fail_with = ApiError("file-too-large")
         elif body_error is not None:
             runner.fail_with = ApiError("apierror-multipart", body_error, code="badupload")
         try:

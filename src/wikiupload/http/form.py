@@ -30,7 +30,11 @@ class FormError(ValueError):
 
 
 class BodyTooLarge(FormError):
-    """The request body exceeds ``max_body_bytes``."""
+    """The request body exceeds ``max_body_bytes``; ``fields`` are those read before it."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 class FieldTooLarge(FormError):
@@ -190,7 +194,8 @@ async def read_multipart(
         async for chunk in stream:
             received += len(chunk)
             if max_body_bytes is not None and received > max_body_bytes:
-                raise BodyTooLarge(f"request body is larger than {max_body_bytes} bytes")
+                raise BodyTooLarge(f"request body is larger than {max_body_bytes} bytes",
+                                   dict(builder.form.fields))
             for event in parser.feed(chunk):
                 builder.handle(event)
         parser.finish()

@@ -12,13 +12,16 @@ from starlette.responses import Response
 from wikiupload.api.context import HttpRequest
 from wikiupload.api.main import ApiResponse, handle
 from wikiupload.auth.cookies import set_cookie_header
-from wikiupload.http.form import FormData, parse_urlencoded, read_multipart
+from wikiupload.http.form import BodyTooLarge, FormData, parse_urlencoded, read_multipart
 from wikiupload.http.multipart import MultipartError, parse_options_header
 from wikiupload.wiki import Wiki
 
 log = logging.getLogger(__name__)
 MAX_URLENCODED_BYTES = 64 * 1024 * 1024
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+# A multipart body may exceed the largest file by this much (the other fields, headers).
+FIELDS_ALLOWANCE = 1024 * 1024
+TOO_LARGE = "too-large"
 
 
 async def api_endpoint(request: Request) -> Response:
@@ -33,6 +36,10 @@ async def api_endpoint(request: Request) -> Response:
     if method == "POST":
         try:
             form, body = await _read_body(request, wiki)
+        except BodyTooLarge as exc:   # answered in the format the fields before it asked for
+            log.info("request body over the limit: %s", exc)
+            return await _run(wiki, _http_request(request, method, query, exc.fields, form),
+                              body_error=TOO_LARGE)
         except (MultipartError, ValueError) as exc:
             log.info("unreadable request body: %s", exc)
             return await _run(wiki, _http_request(request, method, query, {}, form),
@@ -66,7 +73,9 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
         boundary = options.get("boundary")
         if not boundary:
             raise MultipartError("multipart body without a boundary")
-        form = await read_multipart(request.stream(), boundary, wiki.temp_dir)
+        limit = wiki.settings.max_upload_size + FIELDS_ALLOWANCE
+        form = await read_multipart(request.stream(), boundary, wiki.temp_dir,
+                                    max_body_bytes=limit)
         return form, form.fields
     data = bytearray()
     async for piece in request.stream():

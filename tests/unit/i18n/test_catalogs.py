@@ -328,8 +328,8 @@ def test_a_module_s_own_class_of_a_sink_name_is_not_a_sink(tmp_path: Path) -> No
 
 def test_the_scanner_sees_the_upload_errors() -> None:
     used = used_message_keys()
-    for key in ("apierror-mustbeloggedin", "apierror-chunk-too-small", "apierror-stashfailed-nosession",
-                "apierror-badtoken", "apierror-missingparam"):
+    for key in ("apierror-mustbeloggedin", "apierror-chunk-too-small",
+                "apierror-stashfailed-nosession", "apierror-badtoken", "apierror-missingparam"):
         assert key in used
 
 
