@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wikiupload.cli import accounts, jobs, serve, settings_doc, stash, upload
+from wikiupload.cli import accounts, import_files, jobs, serve, settings_doc, stash, upload
 from wikiupload.config import Settings, load
 
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.register(commands)
     stash.register(commands)
     upload.register(commands)
+    import_files.register(commands)
     return parser
 
 

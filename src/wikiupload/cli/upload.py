@@ -11,12 +11,23 @@ import json
 import os
 import sys
 import threading
-import time
 import tomllib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from wikiupload.client import (
     DEFAULT_CHUNK_SIZE,
@@ -234,102 +245,59 @@ def make_jobs(files: list[Path], args: argparse.Namespace,
 # -- progress --------------------------------------------------------------------------------
 
 class ProgressLine:
-    """Progress on stderr: on a terminal, one bar per file in flight plus the batch total
-    (bytes, bytes/s, ETA), redrawn in place; elsewhere one line per finished file."""
-
-    MAX_FILE_LINES = 8
+    """Progress on stderr with ``rich.progress``: on a terminal, one bar per file in flight
+    plus the batch total (bytes, speed, ETA); elsewhere only one line per finished file."""
 
     def __init__(self, total_bytes: int, total_files: int, stream: IO[str],
                  enabled: bool) -> None:
-        self.total_bytes = max(total_bytes, 1)
-        self.total_files = total_files
-        self.stream = stream
         self.enabled = enabled
-        self.tty = enabled and stream.isatty()
-        self.done_bytes = 0
+        self.total_files = total_files
         self.done_files = 0
-        self.current: dict[str, list[int]] = {}  # name -> [sent, size]
-        self.started = time.monotonic()
-        self._last_draw = 0.0
-        self._drawn = 0
+        self.console = Console(file=stream, highlight=False, markup=False)
+        self.live = enabled and self.console.is_terminal
+        self.progress = Progress(
+            TextColumn("{task.description}", markup=False), BarColumn(),
+            TaskProgressColumn(), DownloadColumn(binary_units=True), TransferSpeedColumn(),
+            TimeRemainingColumn(), console=self.console, transient=True,
+            disable=not self.live)
+        self.tasks: dict[str, TaskID] = {}
+        self.total = self.progress.add_task(self._total_label(), total=max(total_bytes, 1))
         self._lock = threading.Lock()
+        if self.live:
+            self.progress.start()
+
+    def _total_label(self) -> str:
+        return f"total {self.done_files}/{self.total_files} files"
 
     def start(self, name: str, size: int) -> None:
         with self._lock:
-            self.current[name] = [0, max(size, 1)]
-            self._draw(force=True)
+            self.tasks[name] = self.progress.add_task(f"  {name[:50]}", total=max(size, 1))
 
     def add(self, name: str, delta: int) -> None:
         with self._lock:
-            self.done_bytes += delta
-            self.current.setdefault(name, [0, 1])[0] += delta
-            self._draw()
+            task = self.tasks.get(name)
+            if task is not None:
+                self.progress.advance(task, delta)
+            self.progress.advance(self.total, delta)
 
     def finished(self, result: UploadResult) -> None:
         with self._lock:
             self.done_files += 1
-            self.current.pop(result.name, None)
+            task = self.tasks.pop(result.name, None)
+            if task is not None:
+                self.progress.remove_task(task)
+            self.progress.update(self.total, description=self._total_label())
             if not self.enabled:
                 return
-            self._clear()
             mark = {"uploaded": "uploaded", "skipped": "skipped ", "failed": "FAILED  "}
             detail = f" ({result.code}: {result.info})" if result.status != "uploaded" else ""
-            print(f"{mark[result.status]} {result.path} -> {result.name}{detail}",
-                  file=self.stream)
-            self._draw(force=True)
+            self.console.print(f"{mark[result.status]} {result.path} -> {result.name}{detail}",
+                               soft_wrap=True)
 
     def close(self) -> None:
         with self._lock:
-            if self.tty:
-                self._clear()
-                self.stream.flush()
-
-    def _clear(self) -> None:
-        if self.tty and self._drawn:
-            up = self._drawn - 1  # the cursor is at the end of the last line drawn
-            self.stream.write(f"\x1b[{up}F\x1b[J" if up else "\r\x1b[J")
-            self._drawn = 0
-
-    def _draw(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not self.tty or (now - self._last_draw < 0.1 and not force):
-            return
-        self._last_draw = now
-        elapsed = max(now - self.started, 1e-6)
-        rate = self.done_bytes / elapsed
-        left = (self.total_bytes - self.done_bytes) / rate if rate > 0 else 0
-        lines = []
-        for name, (sent, size) in sorted(self.current.items())[:self.MAX_FILE_LINES]:
-            lines.append(f"  {_bar(sent / size, 20)} {sent / size:4.0%} "
-                         f"{_human(sent)}/{_human(size)}  {name[:50]}")
-        lines.append(f"{_bar(self.done_bytes / self.total_bytes, 30)} "
-                     f"{self.done_bytes / self.total_bytes:4.0%} {self.done_files}/"
-                     f"{self.total_files} files {_human(self.done_bytes)}/"
-                     f"{_human(self.total_bytes)} {_human(int(rate))}/s "
-                     f"ETA {_duration(left)}")
-        self._clear()
-        self.stream.write("\n".join(lines))
-        self._drawn = len(lines)
-        self.stream.flush()
-
-
-def _bar(share: float, width: int) -> str:
-    share = min(1.0, max(0.0, share))
-    return "[" + ("#" * int(share * width)).ljust(width) + "]"
-
-
-def _human(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+            if self.live:
+                self.progress.stop()
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -39,11 +39,17 @@ def test_tokens_of_any_time_validate() -> None:
         assert check_token(SECRET, "patrol", make_token(SECRET, "patrol", now=stamp))
 
 
+# A fixed time: test ids must not depend on the clock (pytest-xdist compares them).
+FIXED = 1_700_000_000
+
+
 @pytest.mark.parametrize("bad", [
-    "", "+\\", "abc+\\", make_token(SECRET, "")[:-2], make_token(SECRET, "").upper(),
-    make_token(SECRET, "") + " ", make_token(SECRET, "watch"), make_token("other", ""),
+    "", "+\\", "abc+\\", make_token(SECRET, "", now=FIXED)[:-2],
+    make_token(SECRET, "", now=FIXED).upper(),
+    make_token(SECRET, "", now=FIXED) + " ", make_token(SECRET, "watch", now=FIXED),
+    make_token("other", "", now=FIXED),
     make_token(SECRET, "", now=5)[:-3] + "6+\\",
-    make_token(SECRET, "").replace("+\\", " \\"),
+    make_token(SECRET, "", now=FIXED).replace("+\\", " \\"),
 ])
 def test_invalid_tokens(bad: str) -> None:
     assert not check_token(SECRET, "", bad)
