@@ -1,4 +1,4 @@
-"""``wikiupload upload``: upload files to any MediaWiki-compatible API (docs/cli-upload.md)."""
+"""``wikiupload upload``: upload files to any MediaWiki-compatible API (docs/cli.md)."""
 
 from __future__ import annotations
 
