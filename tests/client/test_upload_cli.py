@@ -510,3 +510,25 @@ def test_ctrl_c_keeps_the_state_and_the_next_run_resumes(
     assert lines[0]["resumed_from"] > 0
     assert lines[0]["bytes_sent"] == len(data) - lines[0]["resumed_from"]
     assert imageinfo(anon, "first.png")["sha1"] == sha1_hex(data)  # type: ignore[index]
+
+
+def test_file_changing_during_a_direct_upload_is_not_published(
+        wiki: Wiki, api_url: str, anon: ApiClient, tmp_path: Path, state: Path) -> None:
+    path = tmp_path / "small-moving.png"
+    data = big_png(2)
+    path.write_bytes(data)
+    changed: list[bool] = []
+
+    def progress(sent: int) -> None:
+        if not changed:          # the first bytes are on their way: change the file
+            changed.append(True)
+            with path.open("r+b") as handle:
+                handle.seek(len(data) - 40)
+                handle.write(b"changed!")
+
+    with ApiSession(api_url) as session:
+        session.login("Uploader@bot", UPLOADER_BOT_PASSWORD)
+        uploader = Uploader(session, chunk_size=len(data) + 1, state=ResumeState(state))
+        result = uploader.upload(UploadJob(path, "small-moving.png"), progress)
+    assert changed and result.status == "failed" and result.code == "filechanged"
+    assert imageinfo(anon, "small-moving.png") is None

@@ -237,17 +237,37 @@ class Uploader:
     # -- direct ------------------------------------------------------------------------------
 
     def _direct(self, job: UploadJob, result: UploadResult, progress: Progress | None) -> None:
+        """One request into the stash, then a publish by filekey once the stash's SHA-1
+        matches the file as it is now: a file that changed while it was sent is never
+        published."""
+        before = job.path.stat()
         with job.path.open("rb") as handle:
             body = FileSlice(handle, 0, result.size, progress)
             try:
                 reply = self.session.post(
                     {"file": (job.name, body, "application/octet-stream")},
                     action="upload", filename=job.name, comment=job.comment, text=job.text,
-                    tags=job.tags or None, ignorewarnings=self.policy.ignore,
+                    tags=job.tags or None, ignorewarnings=self.policy.ignore, stash=True,
                     token=self.session.csrf_token())
             finally:
                 result.bytes_sent += body.sent
-        self._finish(job, result, reply.get("upload", {}), stash_key=None)
+        stashed = reply.get("upload", {})
+        if stashed.get("result") != "Success":
+            self._finish(job, result, stashed, stash_key=None)
+            return
+        filekey = str(stashed["filekey"])
+        stashed_sha1 = str(stashed.get("imageinfo", {}).get("sha1", ""))
+        now = job.path.stat()
+        if stashed_sha1 != result.sha1 or file_sha1(job.path) != result.sha1 or \
+                (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise _Outcome("failed", "filechanged",
+                           f"{job.path} changed while it was being uploaded (the server got "
+                           f"SHA-1 {stashed_sha1}, the file had {result.sha1}); not published")
+        publish = self.session.post(None,
+            action="upload", filekey=filekey, filename=job.name, comment=job.comment,
+            text=job.text, tags=job.tags or None, ignorewarnings=self.policy.ignore,
+            token=self.session.csrf_token())
+        self._finish(job, result, publish.get("upload", {}), stash_key=filekey)
 
     # -- chunked -----------------------------------------------------------------------------
 
