@@ -364,8 +364,10 @@ def create_account(env: dict[str, str]) -> tuple[str, str]:
     alphabet = "0123456789abcdefghijklmnopqrstuvw"
     password = "".join(secrets.choice(alphabet) for _ in range(32))
     run_cli(env,
-            ["user", "add", USER_NAME, "--password", secrets.token_urlsafe(18), "--group", "bot"],
-            ["botpassword", "add", USER_NAME, BOT_APP, "--password", password])
+            # --password=VALUE: a generated password may start with "-"
+            ["user", "add", USER_NAME, f"--password={secrets.token_urlsafe(18)}", "--group",
+             "bot"],
+            ["botpassword", "add", USER_NAME, BOT_APP, f"--password={password}"])
     return f"{USER_NAME}@{BOT_APP}", password
 
 
