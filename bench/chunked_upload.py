@@ -55,6 +55,7 @@ from bench.direct_upload import (
     load_text,
     parse_sizes,
     png_layout,
+    render_table,
     server_env,
     size_label,
     status_kib,
@@ -348,12 +349,7 @@ def table_rows(result: ChunkedResult) -> list[tuple[str, ...]]:
 
 
 def format_table(result: ChunkedResult) -> str:
-    rows = [TABLE_HEADER, *table_rows(result)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADER))]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-             for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return render_table(TABLE_HEADER, table_rows(result))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

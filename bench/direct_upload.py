@@ -677,13 +677,18 @@ def table_rows(result: BenchResult) -> list[tuple[str, ...]]:
     return rows
 
 
-def format_table(result: BenchResult) -> str:
-    rows = [TABLE_HEADER, *table_rows(result)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADER))]
+def render_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """Right-aligned columns under a header and a rule (shared by the benches)."""
+    rows = [header, *body]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
              for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def format_table(result: BenchResult) -> str:
+    return render_table(TABLE_HEADER, table_rows(result))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
