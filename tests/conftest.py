@@ -26,6 +26,7 @@ from sqlalchemy import make_url, text
 
 import wikiupload.db.archive_models  # noqa: F401
 import wikiupload.db.file_models  # noqa: F401  (registers the file tables)
+import wikiupload.db.limit_models  # noqa: F401
 import wikiupload.db.stash_models  # noqa: F401
 import wikiupload.db.watch_models  # noqa: F401
 from wikiupload.app import create_app
@@ -36,6 +37,7 @@ from wikiupload.db.engine import make_engine, migrate
 from wikiupload.db.models import Base, BotPassword
 from wikiupload.wiki import Wiki
 
+from .storage.s3_support import create_bucket, drop_bucket, s3_test_settings
 from .support import Accounts, ApiClient
 
 DEFAULT_PG_URL = "postgresql+psycopg://wikiupload:wikiupload@127.0.0.1:5432/wikiupload_test"
@@ -50,6 +52,7 @@ REFERENCE_CONFIG: dict[str, Any] = {
     "max_upload_size": 5 * 1024**3 + 1024**2,
     "allow_copy_uploads": True,
     "enable_async_uploads": True,
+    "refuse_oversized_filesize": False,   # MediaWiki clamps filesize with a warning
     "group_permissions": {
         "user": {"upload": False, "reupload": False, "reupload-shared": False},
         "uploader": {"upload": True, "reupload": True, "reupload-own": True,
@@ -154,9 +157,42 @@ def make_settings(tmp_path: Path, port: int, **overrides: Any) -> Settings:
     return load(env={}, data_dir=tmp_path / "data", port=port, **values)
 
 
-@pytest.fixture(params=_databases())
+# Test files that also run on PostgreSQL + an S3 store ("postgresql+s3") when
+# WIKIUPLOAD_TEST_S3_ENDPOINT is set (scripts/test starts Swift for them).
+S3_TEST_MODULES = frozenset({
+    "test_upload_file", "test_upload_chunks", "test_upload_async", "test_upload_url",
+    "test_delete", "test_filerevert", "test_undelete", "test_imageinfo", "test_stash_serving",
+    "test_s3_uploads", "test_s3_faults", "test_check_store",
+})
+S3_ONLY_MODULES = frozenset({"test_s3_uploads", "test_s3_faults"})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" not in metafunc.fixturenames:
+        return
+    backends = _databases()
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if module in S3_ONLY_MODULES:
+        backends = []
+    if s3_test_settings() is not None and module in S3_TEST_MODULES:
+        backends = [*backends, "postgresql+s3"]
+    metafunc.parametrize("db_backend", backends, indirect=True)
+
+
+@pytest.fixture
 def db_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def s3_bucket() -> Iterator[str]:
+    """One bucket for the test session (each test uses its own prefix in it)."""
+    settings = s3_test_settings()
+    if settings is None:
+        pytest.skip("no S3 store (WIKIUPLOAD_TEST_S3_ENDPOINT)")
+    name = create_bucket(settings)
+    yield name
+    drop_bucket(settings, name)
 
 
 @pytest.fixture
@@ -168,15 +204,20 @@ def wiki_factory(tmp_path: Path, port: int, db_backend: str, template_sqlite: Pa
     def build(**overrides: Any) -> Wiki:
         data = tmp_path / f"data{len(built)}"
         data.mkdir()
-        if db_backend == "postgresql":
+        if db_backend.startswith("postgresql"):
             url = request.getfixturevalue("postgres_url")
             overrides.setdefault("database_url", url)
+        if db_backend == "postgresql+s3":
+            bucket = request.getfixturevalue("s3_bucket")
+            overrides = {**(s3_test_settings() or {}), **overrides}
+            overrides.setdefault("storage_url",
+                                 f"s3://{bucket}/{secrets.token_hex(6)}-{len(built)}")
         else:
             shutil.copy(template_sqlite, data / "wiki.sqlite")
         settings = load(env={}, **{**REFERENCE_CONFIG, "data_dir": data, "port": port,
                                    **overrides})
         wiki = Wiki.open(settings, migrate_schema=False)
-        if db_backend == "postgresql":
+        if db_backend.startswith("postgresql"):
             _truncate_all(wiki)
         built.append(wiki)
         return wiki

@@ -86,6 +86,11 @@ def _setting(default: Any, help: str, mw: str = "") -> Any:
     return field(default=default, metadata={"help": help, "mediawiki": mw})
 
 
+def _secret_setting(help: str, mw: str = "") -> Any:
+    """A credential: empty by default, never shown in a repr of the settings."""
+    return field(default="", repr=False, metadata={"help": help, "mediawiki": mw, "secret": True})
+
+
 def _setting_factory(factory: Any, help: str, mw: str = "") -> Any:
     return field(default_factory=factory, metadata={"help": help, "mediawiki": mw})
 
@@ -99,8 +104,31 @@ class Settings:
     database_url: str = _setting(
         "", "SQLAlchemy URL of the metadata database; empty means SQLite in data_dir.")
     storage_url: str = _setting(
-        "", "Where file bytes live: file:///path; empty means data_dir/images.",
+        "", "Where file bytes live: file:///path, or s3://bucket/prefix (an S3-compatible "
+            "object store, see the s3_* settings); empty means data_dir/images.",
         "$wgUploadDirectory")
+    storage_serve: str = _setting(
+        "stream", "How files of an s3:// store reach users: stream (through this server) or "
+                  "redirect (302 to a presigned URL of the store, valid storage_redirect_expiry "
+                  "seconds). Stashed files are always streamed.")
+    storage_redirect_expiry: int = _setting(
+        300, "Lifetime of the presigned URLs of storage_serve = redirect, seconds.")
+    s3_endpoint_url: str = _setting(
+        "", "Endpoint of the S3-compatible store (e.g. http://127.0.0.1:8090); empty: AWS.")
+    s3_region: str = _setting("us-east-1", "Region the S3 requests are signed for.")
+    s3_access_key: str = _setting("", "S3 access key id; empty: boto3's usual sources.")
+    s3_secret_key: str = _secret_setting("S3 secret access key; never logged or shown.")
+    s3_addressing_style: str = _setting(
+        "path", "S3 addressing: path (http://host/bucket/key), virtual or auto.")
+    s3_connect_timeout: int = _setting(5, "Time allowed to connect to the S3 store, seconds.")
+    s3_read_timeout: int = _setting(60, "Time allowed for an S3 response to go on, seconds.")
+    s3_max_attempts: int = _setting(
+        3, "Attempts per S3 request (retries on timeouts, 5xx and throttling).")
+    fsync: bool = _setting(
+        True, "Local storage: fsync every file and directory entry before a write is "
+              "acknowledged (durable). False leaves flushing to the OS: faster (see "
+              "docs/performance.md), but a crash or power loss may lose or truncate files "
+              "whose database rows were committed.")
     server: str = _setting(
         "", "Public base URL, e.g. https://media.example.org; empty: http://HOST:PORT.",
         "$wgServer")
@@ -119,8 +147,8 @@ class Settings:
                                    "$wgCookieSecure")
     session_expiry: int = _setting(3600, "Idle lifetime of a session, seconds.",
                                    "$wgObjectCacheSessionExpiry")
-    secret_key: str = _setting(
-        "", "Secret for HMACs; empty: generated once and kept in data_dir/secret.key.",
+    secret_key: str = _secret_setting(
+        "Secret for HMACs; empty: generated once and kept in data_dir/secret.key.",
         "$wgSecretKey")
     show_hostnames: bool = _setting(False, "Add servedby to every error.", "$wgShowHostnames")
     group_permissions: dict[str, dict[str, bool]] = _setting_factory(
@@ -179,6 +207,42 @@ class Settings:
         True, "Run a job worker thread inside `serve` (else run `wikiupload jobs run`).")
     upload_stash_max_age: int = _setting(21600, "Lifetime of stashed files, seconds.",
                                          "$wgUploadStashMaxAge")
+    rate_limits: dict[str, dict[str, list[int]]] = _setting_factory(
+        dict, "Rate limits per action, replacing MediaWiki's default table action by action: "
+              "[rate_limits.upload] user = [HITS, SECONDS] (categories anon, user, newbie, "
+              "ip, subnet, ip-all, subnet-all or a group); an empty table turns an action's "
+              "limits off. Counters live in the database, shared by all server processes.",
+        "$wgRateLimits")
+    stash_quota_per_user: int = _setting(
+        10 * 1024**3, "Bytes one user may keep in the upload stash (stashed files and chunked "
+                      "uploads in progress); 0: no limit.")
+    max_concurrent_uploads_per_user: int = _setting(
+        8, "Uploads one user (or address) may have in progress at once, across all server "
+           "processes; 0: no limit.")
+    upload_lease_seconds: int = _setting(
+        3600, "How long a slot of an upload in progress counts if its process dies.")
+    refuse_oversized_filesize: bool = _setting(
+        True, "Refuse a chunked upload whose filesize is above max_upload_size "
+              "(file-too-large) instead of clamping it with a warning as MediaWiki does.")
+    body_idle_timeout: int = _setting(
+        60, "A request body that sends nothing for this many seconds is cut off and its "
+            "temporary file deleted (slow or stalled clients), seconds.")
+    max_image_pixels: int = _setting(
+        100_000_000, "Largest bitmap accepted, in pixels (width times height, read from the "
+                     "header before anything is decoded; Pillow itself refuses more than "
+                     "about 179 million); 0: only Pillow's limit.")
+    refuse_polyglots: bool = _setting(
+        True, "Refuse PNG, GIF and JPEG files with an archive, script or markup after the "
+              "end of the image.")
+    header_timeout: int = _setting(
+        30, "Time a client has to send a request's line and headers once it has opened the "
+            "connection or sent the first byte, seconds (`serve`); then 408 and the "
+            "connection is closed.")
+    max_header_bytes: int = _setting(
+        65536, "Largest request line and headers (`serve`); larger: 431 and the connection "
+               "is closed.")
+    max_form_text_bytes: int = _setting(
+        16 * 1024**2, "Bytes of the text fields of one request (everything but the file).")
     change_tags: list[str] = _setting_factory(
         list, "Change tags users may apply to uploads with tags=.")
     change_tag_messages: dict[str, str] = _setting_factory(

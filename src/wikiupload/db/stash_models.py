@@ -36,6 +36,8 @@ class StashedFile(Base):
     status: Mapped[str] = mapped_column(String(16), default="finished")
     chunk_index: Mapped[int] = mapped_column(Integer, default=0)
     expected_size: Mapped[int] = mapped_column(BigInteger, default=0)   # chunked: filesize
+    # chunked: the chunk store's session state (S3: multipart upload id, parts, tail)
+    assembly: Mapped[str] = mapped_column(Text, default="")
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -13,11 +13,10 @@ includes/api/ApiFileRevert.php:
 * Reverting publishes a copy of an old version as a new current version.
 
 Ordering (``byte_changes``): bytes are copied to their destination first, then rows change
-in the caller's transaction, and only when all of the caller's database work is done are the
-sources removed. A failure before that puts every object back, so no byte is lost and no
-row points at a missing object; only a failure of the commit itself, after the removals,
-leaves the bytes in their new place (found again by their SHA-1). Callers hold the name's
-lock (``lock_file``) for the whole operation.
+in the caller's transaction, and only once it has committed are the sources removed. A
+failure (or a crash) before that leaves every object the committed rows need; one after it
+leaves only unreferenced copies. Callers hold the name's lock (``lock_file``) for the whole
+operation.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth.users import Principal
@@ -82,10 +81,11 @@ def find_old_version(db: DbSession, name: str, archive_name: str) -> OldImage | 
 
 class ByteChanges:
     """The object changes of one operation: copies are made at once, removals wait for
-    finish(); undo() puts back what was done."""
+    finish() (with a session: for its commit); undo() puts back what was done."""
 
-    def __init__(self, repo: FileRepo) -> None:
+    def __init__(self, repo: FileRepo, db: DbSession | None = None) -> None:
         self.repo = repo
+        self.db = db
         self.created: list[str] = []
         self.removals: list[tuple[str, str]] = []      # (path, a copy of it), not yet done
         self.removed: list[tuple[str, str]] = []
@@ -102,6 +102,10 @@ class ByteChanges:
         self.removals.append((path, copy))
 
     def finish(self) -> None:
+        if self.db is not None and self.removals:
+            _AfterCommit(self.db, list(self.removals), self.repo)
+            self.removals.clear()
+            return
         try:
             for path, copy in self.removals:
                 self.repo.backend.delete(path, missing_ok=True)
@@ -130,11 +134,35 @@ class ByteChanges:
         self.removals.clear()
 
 
+class _AfterCommit:
+    """Remove objects once the session's transaction has committed; forget them if it
+    rolls back. A crash before the commit then leaves every object its rows need; one
+    after it leaves only unreferenced copies (``wikiupload check --repair`` removes them)."""
+
+    def __init__(self, db: DbSession, removals: list[tuple[str, str]], repo: FileRepo) -> None:
+        self.removals = removals
+        self.repo = repo
+        event.listen(db, "after_commit", self.committed)
+        event.listen(db, "after_rollback", self.rolled_back)
+
+    def committed(self, _db: DbSession) -> None:
+        removals, self.removals = self.removals, []
+        for path, _copy in removals:
+            try:
+                self.repo.backend.delete(path, missing_ok=True)
+            except StorageError:
+                log.exception("could not remove %s after the commit", path)
+
+    def rolled_back(self, _db: DbSession) -> None:
+        self.removals = []
+
+
 @contextmanager
-def byte_changes(repo: FileRepo) -> Iterator[ByteChanges]:
+def byte_changes(repo: FileRepo, db: DbSession | None = None) -> Iterator[ByteChanges]:
     """Object changes that are undone if the block fails, and whose removals happen when
-    it succeeds (run the block's database work inside it)."""
-    changes = ByteChanges(repo)
+    it succeeds (run the block's database work inside it) or, given the session, when the
+    session's transaction commits."""
+    changes = ByteChanges(repo, db)
     try:
         yield changes
     except BaseException:

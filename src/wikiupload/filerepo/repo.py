@@ -25,7 +25,12 @@ from typing import Literal
 from urllib.parse import quote
 
 from wikiupload.config import Settings
-from wikiupload.filerepo.backends import AlreadyExists, StorageBackend, backend_from_url
+from wikiupload.filerepo.backends import (
+    AlreadyExists,
+    LocalBackend,
+    StorageBackend,
+    backend_from_url,
+)
 
 __all__ = [
     "FileRepo",
@@ -125,7 +130,19 @@ class FileRepo:
     @classmethod
     def from_settings(cls, settings: Settings) -> FileRepo:
         """The repository at ``settings.storage_url`` (empty: data_dir/images)."""
-        backend = backend_from_url(settings.storage_url, settings.data_dir / "images")
+        options = None
+        if settings.storage_url.startswith("s3:"):
+            from wikiupload.filerepo.backends.s3 import S3Options
+
+            options = S3Options(
+                endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+                access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
+                addressing_style=settings.s3_addressing_style,
+                connect_timeout=settings.s3_connect_timeout,
+                read_timeout=settings.s3_read_timeout, max_attempts=settings.s3_max_attempts)
+        backend = backend_from_url(settings.storage_url, settings.data_dir / "images", options)
+        if isinstance(backend, LocalBackend):
+            backend.fsync = settings.fsync
         return cls(backend, settings)
 
     # -- paths -------------------------------------------------------------------------------
@@ -189,6 +206,8 @@ class FileRepo:
         if path.startswith((f"{ARCHIVE_ZONE}/", f"{THUMB_ZONE}/")):
             zone = "archive" if path.startswith(ARCHIVE_ZONE) else "thumb"
             path = path.partition("/")[2]
+        if zone == "thumb" and path.startswith(f"{ARCHIVE_ZONE}/"):
+            return self._locate_archived_thumb(path.partition("/")[2])
         if not _HASH_DIR.match(path):
             return None
         hashed, rest = path[:5], path[5:]
@@ -202,6 +221,21 @@ class FileRepo:
         else:
             return None
         return location if self.hash_path(location.name) == hashed else None
+
+    def _locate_archived_thumb(self, path: str) -> Location | None:
+        """``h/hh/<archive name>/<thumb name>``: a thumbnail of an old version."""
+        if not _HASH_DIR.match(path):
+            return None
+        hashed, parts = path[:5], path[5:].split("/")
+        if len(parts) != 2 or not parts[1] or not (match := _ARCHIVE_NAME.fullmatch(parts[0])):
+            return None
+        location = Location("thumb", match.group(2), archive_name=parts[0], thumb_name=parts[1])
+        return location if self.hash_path(location.name) == hashed else None
+
+    def archive_thumb_dir(self, archive_name: str) -> str:
+        """Where the thumbnails of an old version go (``thumb/archive/h/hh/<archive name>``)."""
+        name = archive_name.partition("!")[2]
+        return f"{THUMB_ZONE}/{ARCHIVE_ZONE}/{self.hash_path(name)}{archive_name}"
 
     # -- URLs --------------------------------------------------------------------------------
 

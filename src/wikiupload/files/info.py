@@ -17,11 +17,12 @@ from wikiupload.api.context import ApiContext
 from wikiupload.comments import format_comment
 from wikiupload.db.file_models import Image, OldImage
 from wikiupload.db.stash_models import StashedFile
-from wikiupload.filerepo.repo import ARCHIVE_ZONE, THUMB_ZONE, FileRepo, sha1_hex
+from wikiupload.filerepo.repo import FileRepo, sha1_hex
 from wikiupload.files import metadata as meta
 from wikiupload.files.thumbnails import (
     ThumbRequest,
     ThumbSource,
+    archived_source,
     current_source,
     has_handler,
     thumb_type,
@@ -129,11 +130,7 @@ def _version_view(ctx: ApiContext, version: Image | OldImage, name: str,
     if isinstance(version, OldImage):
         view.archive_name, view.deleted = version.archive_name, version.deleted
         view.url = repo.archive_url(version.archive_name)
-        thumb_dir = f"{THUMB_ZONE}/{ARCHIVE_ZONE}/{repo.hash_path(name)}{version.archive_name}"
-        url_dir = view.url.replace(f"/{ARCHIVE_ZONE}/", f"/{THUMB_ZONE}/{ARCHIVE_ZONE}/", 1)
-        view.source = ThumbSource(name, version.mime, version.width, version.height,
-                                  repo.archive_path(version.archive_name), view.url,
-                                  thumb_dir, url_dir, rotation)
+        view.source = archived_source(repo, version, rotation)
     else:
         view.url = repo.url(name)
         view.source = current_source(repo, version, rotation)

@@ -31,7 +31,7 @@ from urllib.parse import quote
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
-from wikiupload.filerepo.repo import FileRepo, extension_of
+from wikiupload.filerepo.repo import ARCHIVE_ZONE, THUMB_ZONE, FileRepo, extension_of
 from wikiupload.files.metadata import rotation_of, stored_metadata
 from wikiupload.media.images import ImageTooLarge, ensure_decodable
 
@@ -282,17 +282,26 @@ def _render_svg(local: Path, width: int, height: int) -> bytes:
     raise OSError("no SVG renderer is installed")
 
 
-def ensure_thumbnail(wiki: Any, name: str, thumb_name: str) -> bool:
-    """Make ``thumb/…/name/thumb_name`` of the current version of ``name`` if it is a
-    thumbnail MediaWiki would make; True when it exists afterwards."""
-    from wikiupload.db.file_models import Image
+def ensure_thumbnail(wiki: Any, name: str, thumb_name: str, archive_name: str = "") -> bool:
+    """Make the thumbnail ``thumb_name`` of the current version of ``name`` (or of its old
+    version ``archive_name``) if it is a thumbnail MediaWiki would make; True when it exists
+    afterwards."""
+    from sqlalchemy import select
+
+    from wikiupload.db.file_models import Image, OldImage
 
     repo: FileRepo = wiki.filerepo
     with wiki.db() as db:
-        row = db.get(Image, name)
-    if row is None:
+        if archive_name:
+            row = db.scalars(select(OldImage).where(
+                OldImage.name == name, OldImage.archive_name == archive_name)).first()
+        else:
+            row = db.get(Image, name)
+    if row is None or (archive_name and row.deleted & 1):
         return False
-    source = current_source(repo, row, rotation_of(row.mime, stored_metadata(row)[0]))
+    rotation = rotation_of(row.mime, stored_metadata(row)[0])
+    source = (archived_source(repo, row, rotation) if archive_name
+              else current_source(repo, row, rotation))
     return make_thumbnail(repo, source, thumb_name) is not None
 
 
@@ -322,3 +331,12 @@ def current_source(repo: FileRepo, row: Any, rotation: int = 0) -> ThumbSource:
     thumb_url = repo.thumb_url(name, "x").rsplit("/", 1)[0]
     return ThumbSource(name, row.mime, row.width, row.height, repo.public_path(name),
                        repo.url(name), repo.thumb_dir(name), thumb_url, rotation)
+
+
+def archived_source(repo: FileRepo, row: Any, rotation: int = 0) -> ThumbSource:
+    """The thumbnail source of an old version (an ``OldImage`` row)."""
+    name, archive_name = str(row.name), str(row.archive_name)
+    url = repo.archive_url(archive_name)
+    url_dir = url.replace(f"/{ARCHIVE_ZONE}/", f"/{THUMB_ZONE}/{ARCHIVE_ZONE}/", 1)
+    return ThumbSource(name, row.mime, row.width, row.height, repo.archive_path(archive_name),
+                       url, repo.archive_thumb_dir(archive_name), url_dir, rotation)

@@ -1,15 +1,17 @@
-"""Chunked uploads: a stash entry in state ``chunks`` grows chunk by chunk at the end of its
-assembling file; the last chunk turns it into an ordinary stashed file (with a new key).
+"""Chunked uploads: a stash entry in state ``chunks`` grows chunk by chunk; the last chunk
+turns it into an ordinary stashed file (with a new key).
 
-Each chunk arrives spooled to a temp file; it is appended in the kernel (copy_file_range)
-onto the assembling file. The SHA-1 of the whole is carried across chunks in this process, so
-assembly does not read the file again unless another process received earlier chunks.
+How the bytes grow depends on the storage (filerepo/chunkstore.py): appended in the kernel
+onto one local file, or sent as the parts of an S3 multipart upload. The session's state
+is kept with its stash row, which is locked while a chunk is added, so consecutive chunks
+may reach different processes. The SHA-1 of the whole is carried across chunks in this
+process; assembly computes it from the bytes only when another process received earlier
+chunks (or, on S3, while it reads the assembled object for verification anyway).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -20,12 +22,12 @@ from sqlalchemy import select
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.filerepo.backends.local import LocalBackend
+from wikiupload.filerepo.chunkstore import Assembled, ChunkData, ChunkStore, chunk_store_for, feed
+from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.http.form import UploadedFile
 from wikiupload.timestamps import now as utc_now
 from wikiupload.upload.stash import FileFacts, UploadStash
-
-BLOCK = 1024 * 1024
 
 
 class RunningHashes:
@@ -49,59 +51,46 @@ class RunningHashes:
             while len(self._hashes) > self.capacity:
                 self._hashes.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._hashes.clear()
+
 
 HASHES = RunningHashes()
 
 
-def _feed(digest: Any, path: Path) -> None:
-    with open(path, "rb") as stream:
-        while block := stream.read(BLOCK):
-            digest.update(block)
-
-
-def _append(target: Path, chunk: Path) -> None:
-    """Append ``chunk`` to ``target`` without passing the bytes through Python."""
-    size = chunk.stat().st_size
-    with open(chunk, "rb") as src, open(target, "ab") as dst:
-        copied = 0
-        while copied < size:
-            try:
-                done = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
-            except OSError:
-                done = 0
-            if done <= 0:
-                src.seek(copied)
-                while block := src.read(BLOCK):
-                    dst.write(block)
-                break
-            copied += done
-        dst.flush()
-        os.fsync(dst.fileno())
+def _data(chunk: UploadedFile) -> ChunkData:
+    return ChunkData(chunk.path, chunk.size, chunk.sha1)
 
 
 class ChunkSessions:
-    """Chunk sessions of the stash; needs a repository whose backend has local files."""
+    """Chunk sessions of the stash, on whatever chunk store the repository's backend has.
+
+    Storage failures become ``stashfailed`` errors with a backend-fail-* message; the
+    session is left as it was before the failed chunk, so the client can send it again.
+    """
 
     def __init__(self, stash: UploadStash, repo: FileRepo) -> None:
-        if not isinstance(repo.backend, LocalBackend):
+        store = chunk_store_for(repo)
+        if store is None:
             raise ApiError("apierror-stashfailed-nosession", code="stashfailed")
         self.stash = stash
         self.repo = repo
-        self.backend: LocalBackend = repo.backend
-
-    def local(self, row: StashedFile) -> Path:
-        return self.backend.local_path(row.path)
+        self.store: ChunkStore = store
+        self._assembled: dict[str, Assembled] = {}
 
     def start(self, chunk: UploadedFile, *, user_id: int, orig_name: str,
               expected_size: int) -> StashedFile:
         """Offset 0: the chunk becomes a new stash entry in state ``chunks``."""
+        digest = hashlib.sha1()
+        feed(digest, chunk.path)
         facts = FileFacts(size=chunk.size, sha1="", mime="")
-        row = self.stash.store(chunk.path, user_id=user_id, orig_name=orig_name, facts=facts,
-                               source_type="", move=True)
+        row = self.stash.record(user_id=user_id, orig_name=orig_name, facts=facts,
+                                source_type="")
+        with storage_errors("stashfailed"):
+            row.assembly = self.store.begin(row.path, _data(chunk))
         row.status = "chunks"
         row.expected_size = expected_size
-        digest = hashlib.sha1()
-        _feed(digest, self.local(row))
         HASHES.put(row.key, row.size, digest)
         return row
 
@@ -112,10 +101,13 @@ class ChunkSessions:
 
     def append(self, row: StashedFile, chunk: UploadedFile) -> None:
         digest = HASHES.take(row.key, row.size)
-        target = self.local(row)
         if digest is not None:
-            _feed(digest, chunk.path)
-        _append(target, chunk.path)
+            feed(digest, chunk.path)
+        try:
+            with storage_errors("stashfailed"):
+                row.assembly = self.store.append(row.path, row.assembly, _data(chunk), row.size)
+        except FileNotFoundError:
+            raise ApiError("apierror-stashfailed-nosession", code="stashfailed") from None
         row.size += chunk.size
         row.chunk_index += 1
         if digest is not None:
@@ -125,25 +117,46 @@ class ChunkSessions:
         """The same bytes again right before the current end (the client lost our answer)."""
         if offset + chunk.size != row.size or chunk.size == 0:
             return False
-        with open(self.local(row), "rb") as stored, open(chunk.path, "rb") as sent:
-            stored.seek(offset)
-            while True:
-                a, b = stored.read(BLOCK), sent.read(BLOCK)
-                if a != b:
-                    return False
-                if not a:
-                    return True
+        with storage_errors("stashfailed"):
+            return self.store.is_resend(row.path, row.assembly, _data(chunk), offset,
+                                        row.size)
+
+    def local(self, row: StashedFile) -> Path:
+        """The whole upload as a local file, for verification (assembled by the store)."""
+        return self._assemble(row).path
 
     def sha1(self, row: StashedFile) -> str:
-        return running_sha1(self.local(row), row.key, row.size)
+        found = self._assemble(row)
+        if found.sha1:
+            HASHES.take(row.key, row.size)
+            return found.sha1
+        return running_sha1(found.path, row.key, row.size)
 
     def finish(self, row: StashedFile, facts: FileFacts) -> StashedFile:
-        """Turn the assembled session into a stashed file with a new key (no copy)."""
-        source = self.local(row)
-        new = self.stash.store(source, user_id=row.user_id, orig_name=row.orig_name,
-                               facts=facts, source_type="", move=True)
+        """Turn the assembled session into a stashed file with a new key (no copy): the
+        local file is renamed, an object assembled by the store is kept where it is."""
+        found = self._assemble(row)
+        with storage_errors("stashfailed"):
+            if found.is_copy:
+                new = self.stash.adopt(row.path, user_id=row.user_id,
+                                       orig_name=row.orig_name, facts=facts, source_type="")
+                self.store.settle(row.path, row.assembly, row.key)
+            else:
+                new = self.stash.store(found.path, user_id=row.user_id,
+                                       orig_name=row.orig_name, facts=facts, source_type="",
+                                       move=True)
+        del self._assembled[row.key]
         self.stash.forget(row)
         return new
+
+    def _assemble(self, row: StashedFile) -> Assembled:
+        found = self._assembled.get(row.key)
+        if found is None:
+            with storage_errors("stashfailed"):
+                found = self.store.assemble(row.path, row.assembly, row.key)
+            row.assembly = found.state
+            self._assembled[row.key] = found
+        return found
 
 
 def touch(row: StashedFile) -> None:
@@ -156,13 +169,19 @@ def running_sha1(path: Path, key: str, size: int) -> str:
     digest = HASHES.take(key, size)
     if digest is None:
         digest = hashlib.sha1()
-        _feed(digest, path)
+        feed(digest, path)
     HASHES.put(key, size, digest)
     return str(digest.hexdigest())
 
 
 def partial_sha1(repo: FileRepo, row: StashedFile) -> str:
-    """SHA-1 of a chunked upload's bytes so far ("" where the store has no local files)."""
+    """SHA-1 of a chunked upload's bytes so far. Where the bytes are not a local file (S3:
+    parts of an unfinished multipart upload cannot be read back) only the running hash of
+    this process can say; "" when another process received the earlier chunks."""
     if isinstance(repo.backend, LocalBackend):
         return running_sha1(repo.backend.local_path(row.path), row.key, row.size)
-    return ""
+    digest = HASHES.take(row.key, row.size)
+    if digest is None:
+        return ""
+    HASHES.put(row.key, row.size, digest)
+    return str(digest.hexdigest())

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
+from wikiupload.filerepo.chunkstore import chunk_store_for
+from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.repo import THUMB_ZONE, FileRepo, mw_timestamp, normalize_extension
 from wikiupload.timestamps import utc
 
@@ -76,21 +78,43 @@ class UploadStash:
     def store(self, source: Path, *, user_id: int, orig_name: str, facts: FileFacts,
               source_type: str = "file", move: bool = True) -> StashedFile:
         """Move (or copy) a local file into the stash and record it."""
+        row = self._new_row(user_id, orig_name, facts, source_type)
+        with storage_errors("stashfailed"):
+            self.repo.backend.put_file(row.path, source, move=move)
+        self.db.add(row)
+        self.db.flush()
+        return row
+
+    def record(self, *, user_id: int, orig_name: str, facts: FileFacts,
+               source_type: str = "file") -> StashedFile:
+        """A new row whose bytes the caller stores at ``row.path`` (chunk sessions)."""
+        row = self._new_row(user_id, orig_name, facts, source_type)
+        self.db.add(row)
+        self.db.flush()
+        return row
+
+    def adopt(self, path: str, *, user_id: int, orig_name: str, facts: FileFacts,
+              source_type: str = "file") -> StashedFile:
+        """Record an object already stored in the temp zone under a new key (no copy)."""
+        row = self._new_row(user_id, orig_name, facts, source_type)
+        row.path = path
+        self.db.add(row)
+        self.db.flush()
+        return row
+
+    def _new_row(self, user_id: int, orig_name: str, facts: FileFacts,
+                 source_type: str) -> StashedFile:
         extension = normalize_extension(orig_name.rsplit(".", 1)[-1]) if "." in orig_name else ""
         key = new_key(user_id, extension)
         now = datetime.now(UTC).replace(microsecond=0)
         temp_name = f"{mw_timestamp(now)}!{key}"
-        path = self.repo.temp_path(temp_name)
-        self.repo.backend.put_file(path, source, move=move)
-        row = StashedFile(
-            key=key, user_id=user_id, path=path, orig_name=orig_name, temp_name=temp_name,
-            size=facts.size, sha1=facts.sha1, mime=facts.mime, media_type=facts.media_type,
-            width=facts.width, height=facts.height, bits=facts.bits,
-            props=json.dumps({"metadata": facts.metadata}), source_type=source_type,
-            status="finished", chunk_index=0, timestamp=now)
-        self.db.add(row)
-        self.db.flush()
-        return row
+        return StashedFile(
+            key=key, user_id=user_id, path=self.repo.temp_path(temp_name), orig_name=orig_name,
+            temp_name=temp_name, size=facts.size, sha1=facts.sha1, mime=facts.mime,
+            media_type=facts.media_type, width=facts.width, height=facts.height,
+            bits=facts.bits, props=json.dumps({"metadata": facts.metadata}),
+            source_type=source_type, status="finished", chunk_index=0, timestamp=now,
+            assembly="")
 
     def get(self, key: str, user_id: int) -> StashedFile:
         """The stashed file for a key, with MediaWiki's checks and error codes in order."""
@@ -114,8 +138,13 @@ class UploadStash:
         return utc(row.timestamp) < expiry_cutoff(self.repo.settings.upload_stash_max_age)
 
     def remove(self, row: StashedFile) -> None:
-        """Forget a stashed file and delete its bytes."""
-        self.repo.backend.delete(row.path, missing_ok=True)
+        """Forget a stashed file and delete its bytes (of a chunk session: its parts too)."""
+        store = chunk_store_for(self.repo) if row.status == "chunks" else None
+        with storage_errors("stashfailed"):
+            if store is not None:
+                store.discard(row.path, row.assembly, row.key)
+            else:
+                self.repo.backend.delete(row.path, missing_ok=True)
         self.forget(row)
 
     def forget(self, row: StashedFile) -> None:

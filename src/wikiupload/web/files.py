@@ -9,6 +9,7 @@ get a sandboxing Content-Security-Policy, and every response ``nosniff``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,15 +21,18 @@ from sqlalchemy import select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from wikiupload.db.file_models import Image, OldImage
-from wikiupload.filerepo import FileRepo, InvalidPath, Location, NotFound
+from wikiupload.filerepo import FileRepo, InvalidPath, Location, NotFound, StorageError
+from wikiupload.filerepo.backends.base import PresignsUrls
 from wikiupload.files.thumbnails import ensure_thumbnail
 from wikiupload.wiki import Wiki
 
 __all__ = ["CSP_SANDBOX", "ServedFile", "content_type_for", "file_repo", "respond",
            "serve_file", "stored_type"]
+
+log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 256 * 1024
 CSP_SANDBOX = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -100,9 +104,15 @@ async def serve_file(request: Request) -> Response:
     if location is None:
         return _not_found()
     try:
+        if _redirects(wiki, repo):
+            url = await run_in_threadpool(_presigned, wiki, repo, location)
+            return RedirectResponse(url, 302, {"Cache-Control": "private, max-age=60"})
         served = await run_in_threadpool(_open, wiki, repo, location)
     except (NotFound, InvalidPath, ValueError):  # ValueError: not a usable file name
         return _not_found()
+    except StorageError as error:
+        log.warning("could not serve %s: %s", request.url.path, error)
+        return _unavailable()
     try:
         return respond(request, served)
     except BaseException:
@@ -110,17 +120,44 @@ async def serve_file(request: Request) -> Response:
         raise
 
 
-def _open(wiki: Wiki, repo: FileRepo, location: Location) -> ServedFile:
-    """Open the object and describe it; the size is that of the version opened."""
+def _redirects(wiki: Wiki, repo: FileRepo) -> bool:
+    """``storage_serve = "redirect"`` on a store that can presign URLs."""
+    return wiki.settings.storage_serve == "redirect" and isinstance(repo.backend, PresignsUrls)
+
+
+def _presigned(wiki: Wiki, repo: FileRepo, location: Location) -> str:
+    """A presigned URL of the object, after the same checks as streaming it."""
+    path, row = _resolve(wiki, repo, location)
+    backend = repo.backend
+    assert isinstance(backend, PresignsUrls)
+    if not backend.exists(path):
+        raise NotFound(path)
+    mime = content_type_for(location.thumb_name or location.name)
+    if row is not None:
+        mime = stored_type(f"{row.major_mime}/{row.minor_mime}") or mime
+    return backend.presigned_url(path, expires=wiki.settings.storage_redirect_expiry,
+                                 content_type=mime)
+
+
+def _resolve(wiki: Wiki, repo: FileRepo,
+             location: Location) -> tuple[str, Image | OldImage | None]:
+    """The object's path and the row describing it (a thumbnail is made if missing)."""
     row: Image | OldImage | None = None
     if location.zone == "thumb":
-        path = repo.thumb_path(location.name, location.thumb_name)
+        path = (f"{repo.archive_thumb_dir(location.archive_name)}/{location.thumb_name}"
+                if location.archive_name else repo.thumb_path(location.name, location.thumb_name))
         if not repo.backend.exists(path):   # made on first request, then kept
-            ensure_thumbnail(wiki, location.name, location.thumb_name)
+            ensure_thumbnail(wiki, location.name, location.thumb_name, location.archive_name)
     elif location.zone == "archive":
         path, row = repo.archive_path(location.archive_name), _old_row(wiki, location)
     else:
         path, row = repo.public_path(location.name), _current_row(wiki, location.name)
+    return path, row
+
+
+def _open(wiki: Wiki, repo: FileRepo, location: Location) -> ServedFile:
+    """Open the object and describe it; the size is that of the version opened."""
+    path, row = _resolve(wiki, repo, location)
     stream = repo.backend.open(path)
     try:
         size = stream.seek(0, 2)
@@ -260,6 +297,12 @@ def _parse_date(value: str | None) -> int | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return int(when.timestamp())
+
+
+def _unavailable() -> Response:
+    return Response(b"The file store is not available; try again later.\n", 503,
+                    {"Content-Type": "text/plain", "Retry-After": "5",
+                     "X-Content-Type-Options": "nosniff"})
 
 
 def _not_found() -> Response:

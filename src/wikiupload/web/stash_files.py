@@ -15,6 +15,7 @@ cannot be made, 400 for a malformed key or thumbnail name.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ from wikiupload.auth.users import Principal, groups_with_right
 from wikiupload.config import Settings
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError, permission_denied
-from wikiupload.filerepo import FileRepo, NotFound
+from wikiupload.filerepo import FileRepo, NotFound, StorageError
+from wikiupload.filerepo.chunkstore import chunk_store_for
 from wikiupload.files.info import stash_source
 from wikiupload.files.thumbnails import make_thumbnail, thumb_type
 from wikiupload.i18n.messages import Message, render
@@ -39,6 +41,8 @@ from wikiupload.web.files import ServedFile, content_type_for, respond, stored_t
 from wikiupload.wiki import Wiki
 
 __all__ = ["PRIVATE_HEADERS", "serve_stashed", "stash_routes"]
+
+log = logging.getLogger(__name__)
 
 PAGE = "Special:UploadStash"
 PRIVATE_HEADERS = {"Cache-Control": "private, must-revalidate, max-age=0", "Vary": "Cookie"}
@@ -111,6 +115,9 @@ async def serve_stashed(request: Request) -> Response:
         served = await run_in_threadpool(_open, wiki, wanted)
     except _Refusal as refusal:
         return refusal.response(wiki.settings)
+    except StorageError as error:   # the store did not answer: say so, keep the details
+        log.warning("could not serve a stashed file: %s", error)
+        return _Refusal(503, Message("backend-fail-connect")).response(wiki.settings)
     try:
         return respond(request, served, PRIVATE_HEADERS)
     except BaseException:
@@ -124,10 +131,22 @@ def _open(wiki: Wiki, wanted: _Wanted) -> ServedFile:
         row = _owned_row(db, wiki, wanted)
     if wanted.thumb is None:
         mime = stored_type(row.mime) or content_type_for(row.key)
-        return _opened(repo, row.path, mime, row.sha1 if row.status == "finished" else "",
-                       row.size)
+        return _opened(repo, _bytes_of(repo, row), mime,
+                       row.sha1 if row.status == "finished" else "", row.size)
     path, mime = _thumbnail(repo, row, wanted.thumb)
     return _opened(repo, path, mime)
+
+
+def _bytes_of(repo: FileRepo, row: StashedFile) -> str:
+    """Where the stashed bytes are; a chunk session's bytes so far, where the chunk store
+    keeps them readable (on S3 only until the first 5 MiB part was sent)."""
+    if row.status != "chunks":
+        return row.path
+    store = chunk_store_for(repo)
+    readable = store.readable(row.path, row.assembly) if store is not None else None
+    if readable is None:
+        raise _Refusal(404, Message("uploadstash-bad-path"))
+    return readable
 
 
 def _owned_row(db: DbSession, wiki: Wiki, wanted: _Wanted) -> StashedFile:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -14,9 +15,13 @@ from wikiupload.filerepo.backends.base import (
     PathConflict,
     StorageBackend,
     StorageError,
+    StorageUnavailable,
 )
 from wikiupload.filerepo.backends.local import LocalBackend
 from wikiupload.filerepo.backends.memory import MemoryBackend
+
+if TYPE_CHECKING:
+    from wikiupload.filerepo.backends.s3 import S3Options
 
 __all__ = [
     "AlreadyExists",
@@ -28,12 +33,15 @@ __all__ = [
     "PathConflict",
     "StorageBackend",
     "StorageError",
+    "StorageUnavailable",
     "backend_from_url",
 ]
 
 
-def backend_from_url(url: str, default_root: Path) -> StorageBackend:
-    """``""`` → LocalBackend(default_root); ``file:///abs/path``; ``memory://`` (tests)."""
+def backend_from_url(url: str, default_root: Path,
+                     s3_options: S3Options | None = None) -> StorageBackend:
+    """``""`` → LocalBackend(default_root); ``file:///abs/path``; ``s3://bucket/prefix``
+    (with ``s3_options``); ``memory://`` (tests)."""
     if not url:
         return LocalBackend(default_root)
     parts = urlsplit(url)
@@ -44,6 +52,10 @@ def backend_from_url(url: str, default_root: Path) -> StorageBackend:
         if not root.is_absolute():
             raise ValueError(f"storage URL {url!r}: the path must be absolute")
         return LocalBackend(root)
+    if parts.scheme == "s3":
+        from wikiupload.filerepo.backends.s3 import S3Backend, S3Options  # boto3 only if used
+
+        return S3Backend.from_url(url, s3_options or S3Options())
     if parts.scheme == "memory":
         return MemoryBackend()
     raise ValueError(f"storage URL {url!r}: unsupported scheme {parts.scheme!r}")

@@ -20,8 +20,10 @@ __all__ = [
     "NotFound",
     "ObjectStat",
     "PathConflict",
+    "PresignsUrls",
     "StorageBackend",
     "StorageError",
+    "StorageUnavailable",
     "check_path",
     "check_prefix",
 ]
@@ -33,6 +35,10 @@ TEMP_PREFIX = ".~tmp-"
 
 class StorageError(Exception):
     """A storage operation failed."""
+
+
+class StorageUnavailable(StorageError):
+    """The store could not be reached or is overloaded (timeout, refused, 5xx): try later."""
 
 
 class NotFound(StorageError):
@@ -92,6 +98,14 @@ class StorageBackend(Protocol):
 
     def iter(self, prefix: str = "") -> Iterator[str]:
         """Paths of the objects whose path starts with ``prefix``, sorted."""
+        ...
+
+
+@runtime_checkable
+class PresignsUrls(Protocol):
+    """A backend whose objects can be fetched by users directly, with a signed URL."""
+
+    def presigned_url(self, path: str, *, expires: int, content_type: str = "") -> str:
         ...
 
 

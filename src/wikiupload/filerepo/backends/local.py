@@ -51,10 +51,15 @@ def fsync_dir(directory: Path) -> None:
 class LocalBackend:
     """A StorageBackend on a local directory tree."""
 
-    def __init__(self, root: Path, *, file_mode: int = FILE_MODE) -> None:
+    def __init__(self, root: Path, *, file_mode: int = FILE_MODE, fsync: bool = True) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root.resolve()
         self.file_mode = file_mode
+        self.fsync = fsync  # the fsync setting: False leaves flushing to the OS
+
+    def _sync_dir(self, directory: Path) -> None:
+        if self.fsync:
+            fsync_dir(directory)
 
     def __repr__(self) -> str:
         return f"LocalBackend({str(self.root)!r})"
@@ -85,7 +90,7 @@ class LocalBackend:
                 raise PathConflict(f"{target}: a parent is an object") from None
             except NotADirectoryError as exc:
                 raise PathConflict(f"{target}: a parent is an object") from exc
-            fsync_dir(directory.parent)
+            self._sync_dir(directory.parent)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -124,7 +129,7 @@ class LocalBackend:
                 raise
             self.copy(src, dst, overwrite=overwrite)
             source.unlink()
-        fsync_dir(source.parent)
+        self._sync_dir(source.parent)
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         target = self.local_path(path)
@@ -136,13 +141,14 @@ class LocalBackend:
             if missing_ok:
                 return
             raise NotFound(path) from exc
-        fsync_dir(target.parent)
+        self._sync_dir(target.parent)
 
     def _rename_into(self, source: Path, target: Path, overwrite: bool) -> bool:
         """Move a file by renaming when source and target share a file system."""
         try:
-            with open(source, "rb") as fh:
-                os.fsync(fh.fileno())
+            if self.fsync:
+                with open(source, "rb") as fh:
+                    os.fsync(fh.fileno())
             os.chmod(source, self.file_mode)
             self._commit(source, target, overwrite)
         except FileNotFoundError as exc:
@@ -162,7 +168,8 @@ class LocalBackend:
             with os.fdopen(fd, "wb") as out:
                 copy_stream(reader, out)
                 out.flush()
-                os.fsync(out.fileno())
+                if self.fsync:
+                    os.fsync(out.fileno())
             os.chmod(temp, self.file_mode)
             self._commit(temp, target, overwrite)
         except BaseException:
@@ -177,7 +184,7 @@ class LocalBackend:
             os.replace(ready, target)
         elif self._link_exclusive(ready, target):
             ready.unlink()
-        fsync_dir(target.parent)
+        self._sync_dir(target.parent)
 
     @staticmethod
     def _link_exclusive(ready: Path, target: Path) -> bool:

@@ -1,0 +1,169 @@
+"""Where a chunked upload grows until its last chunk, per kind of storage.
+
+A chunk session is a storage path plus a small state string kept with the session's
+database row (so any process can take the next chunk). Two stores:
+
+- LocalChunkStore: the bytes so far are one file at the path; each chunk is appended in
+  the kernel (copy_file_range); the assembled file is already local. No state.
+- S3ChunkStore (filerepo/s3_chunks.py): an S3 multipart upload to the path, fed in parts of
+  at least 5 MiB; what is not yet a part waits in a small "tail" object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from wikiupload.filerepo.backends.local import LocalBackend
+
+if TYPE_CHECKING:
+    from wikiupload.filerepo.repo import FileRepo
+
+__all__ = ["Assembled", "ChunkData", "ChunkStore", "LocalChunkStore", "append_file",
+           "chunk_store_for", "feed"]
+
+BLOCK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ChunkData:
+    """One received chunk: a local temp file, its size and SHA-1 (hex)."""
+
+    path: Path
+    size: int
+    sha1: str
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The whole upload as a local file to verify; ``sha1`` is "" when not computed here."""
+
+    path: Path
+    sha1: str
+    state: str
+    is_copy: bool   # a local copy to delete once done (not the stored object itself)
+
+
+class ChunkStore(Protocol):
+    def begin(self, path: str, chunk: ChunkData) -> str:
+        """Start a session at ``path`` with its first chunk (the chunk file is consumed);
+        returns the session state."""
+        ...
+
+    def append(self, path: str, state: str, chunk: ChunkData, offset: int) -> str:
+        """Add a chunk that starts at byte ``offset``; returns the new state."""
+        ...
+
+    def is_resend(self, path: str, state: str, chunk: ChunkData, offset: int,
+                  size: int) -> bool:
+        """Whether ``chunk`` at ``offset`` is the last chunk stored again (size = bytes so far)."""
+        ...
+
+    def readable(self, path: str, state: str) -> str | None:
+        """The stored object that holds the bytes so far, if there is one to read."""
+        ...
+
+    def assemble(self, path: str, state: str, key: str) -> Assembled:
+        """Make the whole upload a complete object at ``path``; a local file to verify."""
+        ...
+
+    def settle(self, path: str, state: str, key: str) -> None:
+        """After the assembled object was kept: drop what assembling needed."""
+        ...
+
+    def discard(self, path: str, state: str, key: str) -> None:
+        """Forget a session: its bytes, parts and copies (missing ones are fine)."""
+        ...
+
+
+def chunk_store_for(repo: FileRepo) -> ChunkStore | None:
+    """The chunk store for the repository's backend; None when it has none."""
+    backend = repo.backend
+    if isinstance(backend, LocalBackend):
+        return LocalChunkStore(backend)
+    from wikiupload.filerepo.backends.s3 import S3Backend
+
+    if isinstance(backend, S3Backend):
+        from wikiupload.filerepo.s3_chunks import S3ChunkStore
+
+        return S3ChunkStore(backend, repo.settings.data_dir / "tmp")
+    return None
+
+
+def feed(digest: hashlib._Hash, path: Path) -> None:
+    with open(path, "rb") as stream:
+        while block := stream.read(BLOCK):
+            digest.update(block)
+
+
+def append_file(target: Path, chunk: Path, at: int | None = None, *,
+                sync: bool = True) -> None:
+    """Write ``chunk`` at the end of ``target`` (or at offset ``at``, cutting off anything
+    after it first) without passing the bytes through Python. A missing target is an error
+    (FileNotFoundError), never a new file holding only this chunk."""
+    size = chunk.stat().st_size
+    with open(chunk, "rb") as src, open(target, "r+b") as dst:
+        start = dst.seek(0, os.SEEK_END) if at is None else at
+        dst.truncate(start)
+        dst.seek(start)
+        copied = 0
+        while copied < size:
+            try:
+                done = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
+            except OSError:
+                done = 0
+            if done <= 0:
+                src.seek(copied)
+                dst.seek(start + copied)
+                while block := src.read(BLOCK):
+                    dst.write(block)
+                break
+            copied += done
+        dst.flush()
+        if sync:  # the fsync setting
+            os.fsync(dst.fileno())
+
+
+class LocalChunkStore:
+    """Chunks appended onto one local file; assembling needs no copy at all."""
+
+    def __init__(self, backend: LocalBackend) -> None:
+        self.backend = backend
+
+    def begin(self, path: str, chunk: ChunkData) -> str:
+        self.backend.put_file(path, chunk.path, move=True)
+        return ""
+
+    def append(self, path: str, state: str, chunk: ChunkData, offset: int) -> str:
+        """Bytes past ``offset`` (the recorded size) are a chunk whose session update never
+        committed (a crash): they are overwritten."""
+        append_file(self.backend.local_path(path), chunk.path, offset,
+                    sync=self.backend.fsync)
+        return state
+
+    def is_resend(self, path: str, state: str, chunk: ChunkData, offset: int,
+                  size: int) -> bool:
+        with open(self.backend.local_path(path), "rb") as stored, \
+                open(chunk.path, "rb") as sent:
+            stored.seek(offset)
+            while True:
+                a, b = stored.read(BLOCK), sent.read(BLOCK)
+                if a != b:
+                    return False
+                if not a:
+                    return True
+
+    def readable(self, path: str, state: str) -> str | None:
+        return path
+
+    def assemble(self, path: str, state: str, key: str) -> Assembled:
+        return Assembled(self.backend.local_path(path), "", state, is_copy=False)
+
+    def settle(self, path: str, state: str, key: str) -> None:
+        pass
+
+    def discard(self, path: str, state: str, key: str) -> None:
+        self.backend.delete(path, missing_ok=True)
