@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.api.file_helpers import png
+from tests.clients.media import make_png
 from tests.conftest import (
     ADMIN_BOT_PASSWORD,
     REFERENCE_CONFIG,
@@ -215,3 +216,14 @@ def test_shared_file_thumbnail_and_formatversion_1(shared: Shared, uploader: Api
     assert info["userid"] == 0
     assert (info["thumbwidth"], info["thumbheight"]) == (10, 5)
     assert info["thumburl"].startswith(shared.api_url.removesuffix("/api.php") + "/")
+
+
+def test_duplicate_in_shared_repo_is_reported_when_chunks_are_assembled(
+        shared: Shared, uploader: ApiClient) -> None:
+    data = make_png("shared chunks", size=(40, 40), noise=True)
+    assert shared.upload("Chunked original.png", data)["upload"]["result"] == "Success"
+
+    replies = uploader.chunked("Chunked copy.png", data, 2048)
+    last = replies[-1]["upload"]
+    assert len(replies) > 1 and last["result"] == "Success"
+    assert last["warnings"] == {"duplicate": ["Chunked_original.png"]}

@@ -191,7 +191,10 @@ class Validator:
             return int(maximum) if maximum is not None else 0
         if not re.fullmatch(r"[+-]?\d+", text):
             raise ApiError("apierror-badinteger", name, raw, code="badinteger")
-        number = int(text)
+        try:
+            number = int(text)
+        except ValueError:   # more digits than int() converts: saturate, as PHP's intval
+            number = -(2**63) if text.startswith("-") else 2**63 - 1
         low = param.min
         if (low is not None and number < low) or (maximum is not None and number > maximum):
             if param.enforce_range:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -11,6 +13,7 @@ from wikiupload.api.context import ApiContext
 from wikiupload.api.module import ApiModule
 from wikiupload.api.params import Param
 from wikiupload.api.watch import expiry_param
+from wikiupload.auth import counters
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.files.info import STASH_RESULT_PROPS, UPLOAD_RESULT_PROPS, file_info, stash_info
@@ -22,6 +25,7 @@ from wikiupload.upload.pipeline import (
     Outcome,
     UploadOptions,
     UploadPipeline,
+    check_rate_limit,
     check_upload_rights,
 )
 from wikiupload.upload.sources import UploadSource
@@ -92,6 +96,12 @@ class UploadModule(ApiModule):
             return
         source = self._select_source(ctx, params, filekey, run_async)
         check_upload_rights(ctx, by_url=bool(params["url"]))
+        with upload_slot(ctx):
+            self._upload(ctx, params, source, run_async, expiry)
+
+    def _upload(self, ctx: ApiContext, params: dict[str, Any],
+                source: UploadSource | UrlUpload | StashedFile | None, run_async: bool,
+                expiry: Any) -> None:
         if params["chunk"] is not None:
             ctx.result["upload"] = self._run_chunk(ctx, params, source)
             return
@@ -112,10 +122,13 @@ class UploadModule(ApiModule):
 
     @staticmethod
     def _check_filesize(ctx: ApiContext, params: dict[str, Any]) -> None:
-        """filesize above the maximum is clamped with a warning, as MediaWiki does."""
+        """filesize above the maximum: file-too-large for a chunk (unless configured to
+        clamp it with a warning, as MediaWiki does)."""
         size = params["filesize"]
         limit = ctx.settings.max_upload_size
         if size is not None and size > limit:
+            if ctx.settings.refuse_oversized_filesize and params["chunk"] is not None:
+                raise ApiError("file-too-large")
             ctx.warn("upload", Message("apiwarn-outofrange",
                                        ("filesize", str(size), Num(0), Num(limit))),
                      code="integeroutofrange")
@@ -171,6 +184,7 @@ class UploadModule(ApiModule):
                  options: UploadOptions) -> dict[str, Any]:
         """Fetch now (also for async with stash=1, as MediaWiki 1.39 does) or queue a job."""
         if options.run_async and not options.stash:
+            check_rate_limit(ctx)
             return from_url.queue_fetch(ctx, upload, options)
         ctx.db.commit()   # hold no transaction (nor SQLite's write lock) while downloading
         source = from_url.fetch_source(ctx.wiki, upload.url, options.filename)
@@ -235,6 +249,31 @@ class UploadModule(ApiModule):
     @staticmethod
     def _ignoring(ctx: ApiContext) -> bool:
         return "ignorewarnings" in ctx.params
+
+
+@contextmanager
+def upload_slot(ctx: ApiContext) -> Iterator[None]:
+    """Hold one of the caller's concurrent-upload slots (a lease in the database, so the cap
+    holds across server processes) while the upload runs."""
+    limit = ctx.settings.max_concurrent_uploads_per_user
+    if limit <= 0:
+        yield
+        return
+    user = ctx.user
+    holder = f"ip:{ctx.request.client_ip}" if user.is_anon else f"user:{user.id}"
+    lease = counters.acquire_lease(ctx.db, holder, limit, ctx.settings.upload_lease_seconds)
+    if lease is None:
+        ctx.db.rollback()
+        raise ApiError("apierror-concurrentuploads", Num(limit), code="ratelimited")
+    ctx.db.commit()
+    try:
+        yield
+    except BaseException:
+        ctx.db.rollback()             # the failed upload's writes go, the release stays
+        counters.release_lease(ctx.db, lease)
+        ctx.db.commit()
+        raise
+    counters.release_lease(ctx.db, lease)
 
 
 def quoted_list(names: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 from wikiupload.http.multipart import MultipartParser, PartData, PartEnd, PartStart
 
 __all__ = [
+    "BodyTimeout",
     "BodyTooLarge",
     "FieldTooLarge",
     "FormData",
@@ -20,6 +22,7 @@ __all__ = [
     "UploadedFile",
     "parse_urlencoded",
     "read_multipart",
+    "with_idle_timeout",
 ]
 
 DEFAULT_FILE_FIELDS = frozenset({"file", "chunk"})
@@ -38,7 +41,29 @@ class BodyTooLarge(FormError):
 
 
 class FieldTooLarge(FormError):
-    """A text field exceeds ``max_field_bytes``."""
+    """A text field exceeds ``max_field_bytes``, or the text fields together do."""
+
+
+class BodyTimeout(FormError):
+    """The client sent nothing for longer than the idle timeout (a stalled or trickling
+    client); the body is abandoned."""
+
+
+async def with_idle_timeout(stream: AsyncIterator[bytes],
+                            seconds: float | None) -> AsyncIterator[bytes]:
+    """The pieces of ``stream``; BodyTimeout when the next one takes more than ``seconds``."""
+    iterator = stream.__aiter__()
+    while True:
+        try:
+            if seconds is None or seconds <= 0:
+                piece = await iterator.__anext__()
+            else:
+                piece = await asyncio.wait_for(iterator.__anext__(), seconds)
+        except StopAsyncIteration:
+            return
+        except TimeoutError as error:
+            raise BodyTimeout(f"no data received for {seconds:g} seconds") from error
+        yield piece
 
 
 @dataclass
@@ -110,12 +135,28 @@ class _FileSink:
         self.path.unlink(missing_ok=True)
 
 
+class _TextBudget:
+    """Bytes the text fields of one form may still use together."""
+
+    def __init__(self, total: int | None) -> None:
+        self.left = total
+
+    def spend(self, count: int) -> None:
+        if self.left is None:
+            return
+        self.left -= count
+        if self.left < 0:
+            raise FieldTooLarge("the text fields of the form are too large together")
+
+
 class _FieldSink:
     """Collects a text part, enforcing a size limit."""
 
-    def __init__(self, start: PartStart, limit: int) -> None:
+    def __init__(self, start: PartStart, limit: int, budget: _TextBudget | None = None,
+                 ) -> None:
         self.start = start
         self._limit = limit
+        self._budget = budget or _TextBudget(None)
         self._data = bytearray()
 
     def write(self, data: bytes) -> None:
@@ -123,6 +164,7 @@ class _FieldSink:
             raise FieldTooLarge(
                 f"form field {self.start.name!r} is larger than {self._limit} bytes"
             )
+        self._budget.spend(len(data))
         self._data += data
 
     def value(self) -> str:
@@ -132,9 +174,11 @@ class _FieldSink:
 class _FormBuilder:
     """Turns parser events into a FormData, owning the temp files it creates."""
 
-    def __init__(self, spool_dir: Path, max_field_bytes: int, file_fields: frozenset[str]) -> None:
+    def __init__(self, spool_dir: Path, max_field_bytes: int, file_fields: frozenset[str],
+                 max_text_bytes: int | None = None) -> None:
         self._spool_dir = spool_dir
         self._max_field_bytes = max_field_bytes
+        self._budget = _TextBudget(max_text_bytes)
         self._file_fields = file_fields
         self._sink: _FileSink | _FieldSink | None = None
         self.form = FormData()
@@ -151,7 +195,7 @@ class _FormBuilder:
     def _open_sink(self, start: PartStart) -> _FileSink | _FieldSink:
         if start.filename is not None or start.name in self._file_fields:
             return _FileSink(start, self._spool_dir)
-        return _FieldSink(start, self._max_field_bytes)
+        return _FieldSink(start, self._max_field_bytes, self._budget)
 
     def _close_sink(self) -> None:
         sink, self._sink = self._sink, None
@@ -180,18 +224,22 @@ async def read_multipart(
     max_field_bytes: int = 10 * 1024 * 1024,
     max_body_bytes: int | None = None,
     file_fields: frozenset[str] = DEFAULT_FILE_FIELDS,
+    max_text_bytes: int | None = None,
+    idle_timeout: float | None = None,
 ) -> FormData:
     """Parse a multipart/form-data body, spooling file parts into ``spool_dir``.
 
     Parts with a filename, or named in ``file_fields``, become UploadedFile
-    objects; the others become text fields (last value wins). On any error all
+    objects; the others become text fields (last value wins), each at most
+    ``max_field_bytes`` and together at most ``max_text_bytes``. A body that
+    stalls for ``idle_timeout`` seconds raises BodyTimeout. On any error all
     temp files are deleted before the exception propagates.
     """
     parser = MultipartParser(_boundary_bytes(boundary))
-    builder = _FormBuilder(spool_dir, max_field_bytes, file_fields)
+    builder = _FormBuilder(spool_dir, max_field_bytes, file_fields, max_text_bytes)
     received = 0
     try:
-        async for chunk in stream:
+        async for chunk in with_idle_timeout(stream, idle_timeout):
             received += len(chunk)
             if max_body_bytes is not None and received > max_body_bytes:
                 raise BodyTooLarge(f"request body is larger than {max_body_bytes} bytes",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session as DbSession
+
 from wikiupload.auth.users import principal
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
@@ -15,7 +17,7 @@ from wikiupload.upload.chunks import ChunkSessions
 from wikiupload.upload.pipeline import publish_stashed
 from wikiupload.upload.publish import PublishRequest
 from wikiupload.upload.stash import FileFacts, UploadStash
-from wikiupload.upload.status import set_status
+from wikiupload.upload.status import get_status, set_status
 from wikiupload.wiki import Wiki
 
 STAGES = {"assemble": "assembling", "publish": "publish"}
@@ -32,6 +34,8 @@ def assemble_chunks(wiki: Wiki, params: dict[str, Any]) -> None:
     """Verify and assemble a chunk session; the status says where the new filekey is."""
     key, user_id = params["key"], params["user_id"]
     with wiki.db() as db:
+        if _already_done(db, user_id, key):
+            return
         set_status(db, user_id, key, {"result": "Poll", "stage": "assembling"})
         db.commit()
         row = db.get(StashedFile, key)
@@ -39,7 +43,7 @@ def assemble_chunks(wiki: Wiki, params: dict[str, Any]) -> None:
             if row is None or row.status != "chunks":
                 raise ApiError("apierror-stashfailed-nosession", code="stashfailed")
             sessions = ChunkSessions(UploadStash(db, wiki.filerepo), wiki.filerepo)
-            outcome = assemble_session(db, sessions, row, params["filename"], wiki.settings,
+            outcome = assemble_session(db, sessions, row, params["filename"], wiki,
                                        may_see_deleted=params["may_see_deleted"])
         except ApiError as error:
             set_status(db, user_id, key, _failure(error, "assembling"))
@@ -58,6 +62,8 @@ def publish_stash(wiki: Wiki, params: dict[str, Any]) -> None:
     """Publish a stashed file for its owner; the status gives the file name."""
     key, user_id = params["key"], params["user_id"]
     with wiki.db() as db:
+        if _already_done(db, user_id, key):
+            return
         set_status(db, user_id, key, {"result": "Poll", "stage": "publish"})
         db.commit()
         try:
@@ -78,6 +84,13 @@ def publish_stash(wiki: Wiki, params: dict[str, Any]) -> None:
         set_status(db, user_id, key, {"result": "Success", "stage": "publish",
                                       "filename": params["name"]})
         db.commit()
+
+
+def _already_done(db: DbSession, user_id: int, key: str) -> bool:
+    """A run that was killed after its commit but before the job was marked done: the
+    Success status went with the commit; running again would only report a failure."""
+    status = get_status(db, user_id, key)
+    return status is not None and status.get("result") == "Success"
 
 
 def record_crash(wiki: Wiki, kind: str, params: dict[str, Any]) -> None:

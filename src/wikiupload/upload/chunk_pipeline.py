@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session as DbSession
 
-from wikiupload.config import Settings
 from wikiupload.errors import ApiError
+from wikiupload.foreign import foreign_duplicates
 from wikiupload.http.form import UploadedFile
 from wikiupload.i18n.messages import Num
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
 from wikiupload.upload import verification
 from wikiupload.upload.chunks import ChunkSessions, touch
+from wikiupload.upload.pipeline import check_stash_quota
 from wikiupload.upload.stash import FileFacts, UploadStash
 from wikiupload.upload.status import set_status
 from wikiupload.upload.warnings import Candidate, check_warnings
@@ -22,6 +23,7 @@ from wikiupload.upload.warnings import Candidate, check_warnings
 if TYPE_CHECKING:
     from wikiupload.api.context import ApiContext
     from wikiupload.db.stash_models import StashedFile
+    from wikiupload.wiki import Wiki
 
 
 @dataclass
@@ -53,6 +55,7 @@ class ChunkPipeline:
         self._check_chunk_content(extension)
         warnings = self._name_warnings(name, name_warnings)
         if warnings and not self.ignore_warnings:
+            check_stash_quota(self.ctx, self.chunk.size)
             row = self.stash.store(self.chunk.path, user_id=self.ctx.user.id,
                                    orig_name=self.filename, source_type="",
                                    facts=FileFacts(self.chunk.size, self.chunk.sha1, ""))
@@ -94,6 +97,7 @@ class ChunkPipeline:
             raise ApiError("apierror-chunk-too-small", Num(minimum), code="chunk-too-small")
         sessions = ChunkSessions(self.stash, self.ctx.wiki.filerepo)
         if self.offset == 0:
+            check_stash_quota(self.ctx, self.filesize)   # the whole file is reserved now
             row = sessions.start(self.chunk, user_id=self.ctx.user.id, orig_name=self.filename,
                                  expected_size=self.filesize)
         else:
@@ -109,6 +113,9 @@ class ChunkPipeline:
             raise ApiError("apierror-stashfailed-nosession", code="stashfailed")
         if row.status != "chunks":
             raise ApiError("apierror-stashfailed-complete", code="stashfailed")
+        if row.expected_size and self.filesize != row.expected_size:
+            raise ApiError("apierror-chunk-filesize-changed", Num(row.expected_size),
+                           code="invalid-chunk", data={"filesize": row.expected_size})
         if self.offset != row.size:
             if sessions.is_resend(row, self.chunk, self.offset):
                 return row
@@ -127,17 +134,20 @@ class ChunkPipeline:
                 "key": row.key, "user_id": row.user_id, "filename": self.filename,
                 "may_see_deleted": self.ctx.user.can("deletedhistory")})
             return ChunkOutcome("Poll", row.key, row.size)
-        return assemble_session(self.ctx.db, sessions, row, self.filename, self.settings,
+        return assemble_session(self.ctx.db, sessions, row, self.filename, self.ctx.wiki,
                                 may_see_deleted=self.ctx.user.can("deletedhistory"))
 
 
 def assemble_session(db: DbSession, sessions: ChunkSessions, row: StashedFile, filename: str,
-                     settings: Settings, *, may_see_deleted: bool) -> ChunkOutcome:
+                     wiki: Wiki, *, may_see_deleted: bool) -> ChunkOutcome:
     """Verify the whole assembled file and make it an ordinary stashed file (new key).
+
+    Its warnings are those of any upload, duplicates in foreign repositories included.
 
     A file that fails verification is removed (committed) and the error raised with code
     ``stashfailed``, as MediaWiki reports assembly failures.
     """
+    settings = wiki.settings
     path = sessions.local(row)
     sha1 = sessions.sha1(row)
     verdict, name, name_warnings = verification.verify_upload(path, row.size, filename,
@@ -155,5 +165,6 @@ def assemble_session(db: DbSession, sessions: ChunkSessions, row: StashedFile, f
     new = sessions.finish(row, facts)
     warnings = check_warnings(db, Candidate(name, sha1, row.size), name_warnings,
                               size_warning=settings.upload_size_warning,
-                              may_see_deleted=may_see_deleted)
+                              may_see_deleted=may_see_deleted,
+                              foreign_duplicates=foreign_duplicates(wiki, sha1))
     return ChunkOutcome("Success", new.key, new.size, warnings, stashed=new)

@@ -6,18 +6,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import case, func, select
+
+from wikiupload.auth import ratelimits
 from wikiupload.auth.users import groups_with_right
 from wikiupload.changetags import check_can_apply
 from wikiupload.db.file_models import Image
+from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError, permission_denied
 from wikiupload.expiry import Expiry, format_expiry
 from wikiupload.foreign import find_foreign_file, foreign_duplicates
-from wikiupload.i18n.messages import Message, has_message
+from wikiupload.i18n.messages import Message, Num, has_message
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
 from wikiupload.titles import NS_FILE, Title
 from wikiupload.upload import verification
-from wikiupload.upload.publish import Published, PublishRequest, publish
+from wikiupload.upload.publish import Published, PublishRequest, lock_stashed, publish
 from wikiupload.upload.sources import UploadSource
 from wikiupload.upload.stash import FileFacts, UploadStash
 from wikiupload.upload.status import get_status, set_status
@@ -26,7 +30,6 @@ from wikiupload.watchlist import wants_watch
 
 if TYPE_CHECKING:
     from wikiupload.api.context import ApiContext
-    from wikiupload.db.stash_models import StashedFile
 
 
 @dataclass
@@ -78,6 +81,7 @@ class UploadPipeline:
             return Outcome(name, warnings, stashed=self._stash_or_none())
         if self.options.stash:
             return Outcome(name, warnings, stashed=self._stash())
+        check_rate_limit(self.ctx)     # as late as MediaWiki throttles: after the warnings
         check_can_apply(self.ctx.user, self.options.tags)
         if self.options.run_async and self.source.stashed is not None:
             self._queue_publish(name, self.source.stashed)
@@ -165,6 +169,7 @@ class UploadPipeline:
         if self.source.stashed is not None:
             return self.source.stashed
         assert self.source.local is not None
+        check_stash_quota(self.ctx, self.source.size)
         row = self.stash.store(self.source.local, user_id=self.ctx.user.id,
                                orig_name=self.options.filename, facts=self._file_facts(),
                                source_type=self.source.source_type)
@@ -175,7 +180,12 @@ class UploadPipeline:
     def _stash_or_none(self) -> StashedFile | None:
         if self.ctx.user.is_anon or self.facts is None and self.source.stashed is None:
             return None
-        return self._stash()
+        try:
+            return self._stash()
+        except ApiError as error:   # a full stash: the answer simply has no filekey
+            if error.code != STASH_QUOTA_CODE:
+                raise
+            return None
 
     def _queue_publish(self, name: str, row: StashedFile) -> None:
         status = get_status(self.ctx.db, row.user_id, row.key)
@@ -203,6 +213,8 @@ class UploadPipeline:
                                  watch=self._watches(name),
                                  watch_expiry=self.options.watch_expiry)
         try:
+            if self.source.stashed is not None:
+                lock_stashed(self.ctx.db, self.source.stashed.key)
             published = publish(self.ctx.db, self.repo, request, self.source.storer())
         except ApiError as error:
             if error.code == "fileexists-no-change":
@@ -216,9 +228,44 @@ class UploadPipeline:
 def publish_stashed(ctx_db: Any, repo: Any, row: StashedFile, request: PublishRequest,
                     ) -> Published:
     """Publish a stashed file (its bytes move into place) and forget the stash entry."""
+    lock_stashed(ctx_db, row.key)
     published = publish(ctx_db, repo, request, UploadSource.from_stash(row).storer())
     UploadStash(ctx_db, repo).forget(row)
     return published
+
+
+STASH_QUOTA_CODE = "stashquotaexceeded"
+
+
+def check_rate_limit(ctx: ApiContext) -> None:
+    """Count one upload against $wgRateLimits["upload"]; ``ratelimited`` when over it.
+
+    An allowed hit is committed with the upload; a refused one at once (the error rolls the
+    request back, and MediaWiki counts refused hits too).
+    """
+    if ratelimits.ping(ctx.db, ctx.user, ctx.request.client_ip, "upload", ctx.settings):
+        ctx.db.commit()
+        raise ApiError("apierror-ratelimited")
+
+
+def stash_usage(ctx: ApiContext) -> int:
+    """Bytes the caller keeps in the stash; a chunked upload counts its declared size."""
+    size = case((StashedFile.expected_size > StashedFile.size, StashedFile.expected_size),
+                else_=StashedFile.size)
+    total = ctx.db.scalar(select(func.coalesce(func.sum(size), 0))
+                          .where(StashedFile.user_id == ctx.user.id))
+    return int(total or 0)
+
+
+def check_stash_quota(ctx: ApiContext, adding: int) -> None:
+    """``stashquotaexceeded`` when ``adding`` bytes would take the caller over its quota."""
+    quota = ctx.settings.stash_quota_per_user
+    if quota <= 0:
+        return
+    used = stash_usage(ctx)
+    if used + adding > quota:
+        raise ApiError("apierror-stashquotaexceeded", Num(quota), Num(used),
+                       code=STASH_QUOTA_CODE, data={"quota": quota, "used": used})
 
 
 def check_upload_rights(ctx: ApiContext, *, by_url: bool) -> None:

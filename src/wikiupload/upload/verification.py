@@ -16,9 +16,11 @@ from typing import Any
 
 from wikiupload.config import Settings
 from wikiupload.i18n.messages import Message
-from wikiupload.media import mimemap
+from wikiupload.media import mimemap, polyglot
 from wikiupload.media.css import decode_char_references
 from wikiupload.media.ie import SAMPLE_BYTES, ie_mime_types
+from wikiupload.media.images import ImageTooLarge, ensure_decodable
+from wikiupload.media.mimemap import media_type
 from wikiupload.media.sniff import FileType, detect_file_type, guess_mime_type
 from wikiupload.media.svg import check_svg, has_unsafe_xml_encoding
 from wikiupload.upload import filenames
@@ -285,7 +287,29 @@ def verify_file(path: str | os.PathLike[str], extension: str, settings: Settings
     if settings.verify_mime_type and extension \
             and not verify_extension(file_type.mime, extension):
         return content_error("filetype-mime-mismatch", extension, file_type.mime)
-    return _check_svg(path, extension, file_type.mime, partial=False)
+    verdict = _check_svg(path, extension, file_type.mime, partial=False)
+    if not verdict.ok:
+        return verdict
+    return check_hostile_image(path, file_type.mime, settings)
+
+
+# -- beyond MediaWiki ----------------------------------------------------------------------
+
+def check_hostile_image(path: str | os.PathLike[str], mime: str,
+                        settings: Settings) -> Verification:
+    """Decompression bombs (refused from the header, before any decoding) and polyglots
+    (an archive or markup after the end of the image)."""
+    if media_type(mime) == "BITMAP":
+        limit = settings.max_image_pixels
+        try:
+            ensure_decodable(path, limit if limit > 0 else 2**62)
+        except ImageTooLarge:
+            return content_error("upload-too-many-pixels", limit)
+        except (OSError, SyntaxError, ValueError):
+            pass    # not readable by Pillow: the type checks above judge such files
+    if settings.refuse_polyglots and polyglot.hidden_payload(path, mime):
+        return content_error("uploadpolyglot")
+    return PASSED
 
 
 def verify_upload(path: str | os.PathLike[str], size: int, filename: object,

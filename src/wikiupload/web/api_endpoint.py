@@ -12,7 +12,13 @@ from starlette.responses import Response
 from wikiupload.api.context import HttpRequest
 from wikiupload.api.main import ApiResponse, handle
 from wikiupload.auth.cookies import set_cookie_header
-from wikiupload.http.form import BodyTooLarge, FormData, parse_urlencoded, read_multipart
+from wikiupload.http.form import (
+    BodyTooLarge,
+    FormData,
+    parse_urlencoded,
+    read_multipart,
+    with_idle_timeout,
+)
 from wikiupload.http.multipart import MultipartError, parse_options_header
 from wikiupload.wiki import Wiki
 
@@ -67,20 +73,24 @@ def _http_request(request: Request, method: str, query: dict[str, str], body: di
 
 
 async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, str]]:
+    settings = wiki.settings
     content_type = request.headers.get("content-type", "")
     mime, options = parse_options_header(content_type)
     if mime == "multipart/form-data":
         boundary = options.get("boundary")
         if not boundary:
             raise MultipartError("multipart body without a boundary")
-        limit = wiki.settings.max_upload_size + FIELDS_ALLOWANCE
+        limit = settings.max_upload_size + FIELDS_ALLOWANCE
         form = await read_multipart(request.stream(), boundary, wiki.temp_dir,
-                                    max_body_bytes=limit)
+                                    max_body_bytes=limit,
+                                    max_field_bytes=settings.max_form_text_bytes,
+                                    max_text_bytes=settings.max_form_text_bytes,
+                                    idle_timeout=settings.body_idle_timeout)
         return form, form.fields
     data = bytearray()
-    async for piece in request.stream():
+    async for piece in with_idle_timeout(request.stream(), settings.body_idle_timeout):
         data += piece
-        if len(data) > MAX_URLENCODED_BYTES:
+        if len(data) > min(MAX_URLENCODED_BYTES, settings.max_form_text_bytes):
             raise ValueError("request body too large")
     if mime in ("application/x-www-form-urlencoded", "") or not mime:
         return FormData({}, {}), parse_urlencoded(bytes(data))

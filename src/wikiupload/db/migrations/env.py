@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import wikiupload.db.archive_models  # noqa: F401
 import wikiupload.db.file_models  # noqa: F401  (registers the file tables on Base.metadata)
+import wikiupload.db.limit_models  # noqa: F401
 import wikiupload.db.stash_models  # noqa: F401
 import wikiupload.db.watch_models  # noqa: F401
 from wikiupload.db.models import Base

@@ -1,0 +1,101 @@
+"""Counters and leases kept in the database, so every server process sees the same ones.
+
+``hit`` counts in a fixed window that starts with the first hit (MediaWiki's limiter keeps a
+cache counter whose expiry is set when it is created). The count is one atomic upsert, so
+two processes hitting the same key at once both count. ``acquire_lease`` takes one of a
+limited number of slots for a holder; a lease that is never released (the process died)
+stops counting when it expires.
+
+Both work on the request's own session: on SQLite every transaction holds the write lock
+from its start, so a second connection would wait on it. Callers commit.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import case, delete, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as DbSession
+
+from wikiupload.db.limit_models import RateLimitCounter, UploadLease
+
+__all__ = ["acquire_lease", "hit", "hits", "purge_expired", "release_lease"]
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else now
+
+
+def _insert(db: DbSession) -> Any:
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"no upsert for the {dialect} dialect")
+
+
+def hit(db: DbSession, key: str, period: int, incr: int = 1, now: int | None = None) -> int:
+    """Add ``incr`` hits to ``key``; returns the hits of its current window, this one included.
+
+    A window that has expired starts again with this hit and lasts ``period`` seconds.
+    """
+    now = _now(now)
+    table = RateLimitCounter.__table__
+    expired = table.c.expires <= now
+    statement = _insert(db)(table).values(key=key, hits=incr, expires=now + period)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={"hits": case((expired, incr), else_=table.c.hits + incr),
+              "expires": case((expired, now + period), else_=table.c.expires)},
+    ).returning(table.c.hits)
+    return int(db.execute(statement).scalar_one())
+
+
+def hits(db: DbSession, key: str, now: int | None = None) -> int:
+    """The hits of ``key`` in its current window (0 when it has expired)."""
+    row = db.get(RateLimitCounter, key, populate_existing=True)
+    if row is None or row.expires <= _now(now):
+        return 0
+    return row.hits
+
+
+def purge_expired(db: DbSession, now: int | None = None) -> int:
+    """Delete expired counters and leases; returns how many rows went."""
+    now = _now(now)
+    gone = db.execute(delete(RateLimitCounter).where(RateLimitCounter.expires <= now))
+    leases = db.execute(delete(UploadLease).where(UploadLease.expires <= now))
+    return int(getattr(gone, "rowcount", 0) or 0) + int(getattr(leases, "rowcount", 0) or 0)
+
+
+def _lock_holder(db: DbSession, holder: str) -> None:
+    """Serialise lease changes of one holder (SQLite: the write lock already does)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:holder))"),
+                   {"holder": "upload_lease:" + holder})
+
+
+def acquire_lease(db: DbSession, holder: str, limit: int, ttl: int,
+                  now: int | None = None) -> int | None:
+    """Take a slot for ``holder`` if fewer than ``limit`` live leases exist; its id, or None.
+
+    The caller commits right away, so other processes see the lease.
+    """
+    now = _now(now)
+    _lock_holder(db, holder)
+    db.execute(delete(UploadLease).where(UploadLease.holder == holder,
+                                         UploadLease.expires <= now))
+    live = db.scalar(select(func.count(UploadLease.id))
+                     .where(UploadLease.holder == holder)) or 0
+    if live >= limit:
+        return None
+    lease = UploadLease(holder=holder, expires=now + ttl)
+    db.add(lease)
+    db.flush()
+    return lease.id
+
+
+def release_lease(db: DbSession, lease_id: int) -> None:
+    db.execute(delete(UploadLease).where(UploadLease.id == lease_id))
