@@ -7,7 +7,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wikiupload.cli import accounts, import_files, jobs, serve, settings_doc, stash, upload
+from wikiupload.cli import (
+    accounts,
+    check,
+    import_files,
+    jobs,
+    serve,
+    settings_doc,
+    stash,
+    upload,
+)
 from wikiupload.config import Settings, load
 
 
@@ -33,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings_doc.register(commands)
     jobs.register(commands)
     stash.register(commands)
+    check.register(commands)
     upload.register(commands)
     import_files.register(commands)
     return parser

@@ -79,7 +79,7 @@ def delete_file(db: DbSession, repo: FileRepo, title: Title, current: Image, act
     """Delete the description page (and its talk page, if asked) and every version of the
     file; returns the log id. There is one log entry for the file: the page's, or (without
     a description page) one made here."""
-    with byte_changes(repo) as changes:
+    with byte_changes(repo, db) as changes:
         log_id = delete_page(db, title, actor, reason, tags)
         delete_versions(db, changes, title.db_key, actor, reason, current=current)
         if log_id is None:
@@ -97,7 +97,7 @@ def delete_old_version(db: DbSession, repo: FileRepo, title: Title, current: Ima
     comment = render(Message("deletedrevision", (archive_name,)))
     if reason.strip():
         comment += ": " + reason
-    with byte_changes(repo) as changes:
+    with byte_changes(repo, db) as changes:
         delete_versions(db, changes, title.db_key, actor, reason, current=current,
                         archive_name=archive_name)
         page = find_page(db, title)
@@ -125,7 +125,7 @@ def undelete(db: DbSession, repo: FileRepo, title: Title, actor: Actor, reason: 
     """
     outcome = Undeleted()
     everything = not timestamps and not file_ids
-    with byte_changes(repo) as changes:
+    with byte_changes(repo, db) as changes:
         if (everything or file_ids) and title.namespace == NS_FILE:
             current = lock_file(db, title.db_key)
             outcome.files = restore_versions(db, changes, title.db_key, file_ids,

@@ -61,6 +61,13 @@ class Worker:
         return True
 
     def run_forever(self) -> None:
+        try:
+            with self.wiki.db() as db:
+                released = queue.release_abandoned(db, socket.gethostname())
+            if released:
+                log.warning("%d job(s) of killed workers queued again", released)
+        except Exception:
+            log.exception("could not release the jobs of killed workers")
         while not self.stopping.is_set():
             try:
                 ran = self.run_once()

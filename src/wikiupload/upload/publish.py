@@ -1,9 +1,11 @@
 """Publish a verified file: new current version, archived old one, log entry, description page.
 
-The bytes move into place (a rename where storage allows) inside the database transaction:
-the old version is first copied to the archive, the rows are written, then the current
-object is replaced atomically; if anything fails before the commit, the previous bytes are
-put back from the archive copy, so a failed re-upload never changes the current version.
+The rows are written first (image, oldimage, log, description page) and flushed; then the
+bytes move into place (a rename where storage allows): the old version is copied to the
+archive, then the current object is replaced atomically. A failure before that changes no
+stored file; the caller's commit follows at once. A crash between the byte move and the
+commit leaves the new bytes under the old row, with the old bytes in an archive object no
+row names: ``wikiupload check --repair`` puts them back.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from sqlalchemy.orm import Session as DbSession
 from wikiupload.auth.users import Principal
 from wikiupload.changetags import tag_log_entry
 from wikiupload.db.file_models import Image, LogEntry, OldImage
+from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.expiry import Expiry
+from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.repo import FileRepo, PublishResult, mw_timestamp, sha1_base36
 from wikiupload.pages import find_page, latest_revision, save_page
 from wikiupload.timestamps import now as utc_now
@@ -84,6 +88,15 @@ def lock_name(db: DbSession, name: str) -> None:
                    {"name": f"file:{name}"})
 
 
+def lock_stashed(db: DbSession, key: str) -> None:
+    """Hold the stash entry about to be published until the transaction ends (take it
+    before the name's lock). Another request publishing the same key waits here and then
+    finds the entry gone, instead of both moving the same bytes."""
+    query = select(StashedFile.key).where(StashedFile.key == key).with_for_update()
+    if db.scalars(query).first() is None:
+        raise ApiError("uploadstash-file-not-found", key)
+
+
 def _locked_current(db: DbSession, name: str) -> Image | None:
     """The current version, with the name locked for this transaction."""
     lock_name(db, name)
@@ -130,34 +143,39 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
         title = Title(NS_FILE, request.name.replace("_", " "))
         raise ApiError("fileexists-no-change", title.prefixed())
     stamp = _new_timestamp(current)
-    result = store(repo, request.name, stamp, current is not None)
-    try:
-        overwritten = _record_versions(db, request, current, stamp, result)
-        created = _describe(db, request, stamp)
-        log = _log(db, request, "overwrite" if overwritten else "upload", stamp, sha1)
-        if created:
-            _log_page_creation(db, request, stamp)
-        _record_change(db, repo, request, log.id, stamp)
-    except BaseException:
-        _restore(repo, request.name, result)
-        raise
+    archived = _record_versions(db, request, current, stamp,
+                                repo.archive_name(stamp, request.name) if current else None)
+    created = _describe(db, request, stamp)
+    log = _log(db, request, "overwrite" if archived else "upload", stamp, sha1)
+    if created:
+        _log_page_creation(db, request, stamp)
+    _record_change(db, repo, request, log.id, stamp)
+    db.flush()
+    # The bytes move last, so that a crash (or a failure) during the database work leaves
+    # the stored files untouched; only the commit that follows remains between the two.
+    with storage_errors():   # nothing was changed: the store failed before or while writing
+        result = store(repo, request.name, stamp, current is not None)
+    if archived is not None and result.archive_name is None:
+        archived.archive_name = ""      # the current object was missing: nothing archived
+        db.flush()
     image = db.get(Image, request.name)
     assert image is not None
-    return Published(image, overwritten, log.id)
+    return Published(image, archived is not None, log.id)
 
 
 def _record_versions(db: DbSession, request: PublishRequest, current: Image | None,
-                     stamp: datetime, result: PublishResult) -> bool:
+                     stamp: datetime, archive_name: str | None) -> OldImage | None:
+    """The new current row; the superseded one copied to ``oldimage`` (returned)."""
     if current is None:
         image = Image(name=request.name)
         _fill(image, request, stamp)
         db.add(image)
-        return False
-    archived = OldImage(name=request.name, archive_name=result.archive_name or "", deleted=0,
+        return None
+    archived = OldImage(name=request.name, archive_name=archive_name or "", deleted=0,
                         **{column: getattr(current, column) for column in VERSION_COLUMNS})
     db.add(archived)
     _fill(current, request, stamp)
-    return True
+    return archived
 
 
 def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest, log_id: int,
@@ -168,15 +186,6 @@ def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest, log_i
     note_change(db, title, request.user.id, stamp)
     if request.watch:
         watch(db, repo.settings, request.user.id, title, request.watch_expiry)
-
-
-def _restore(repo: FileRepo, name: str, result: PublishResult) -> None:
-    """Undo the byte move after a failure: the previous version back, or no file at all."""
-    if result.archive_path is not None:
-        repo.backend.copy(result.archive_path, result.path)
-        repo.backend.delete(result.archive_path, missing_ok=True)
-    else:
-        repo.backend.delete(result.path, missing_ok=True)
 
 
 def _log(db: DbSession, request: PublishRequest, action: str, stamp: datetime,

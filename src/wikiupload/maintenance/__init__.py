@@ -1,0 +1,1 @@
+"""Maintenance of a repository: checking stored files against the database, and repairs."""
