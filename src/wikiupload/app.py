@@ -11,6 +11,7 @@ from starlette.routing import Route
 from wikiupload.config import Settings
 from wikiupload.web.api_endpoint import api_endpoint
 from wikiupload.web.files import serve_file
+from wikiupload.web.pages import page_routes
 from wikiupload.web.stash_files import stash_routes
 from wikiupload.wiki import Wiki
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings, wiki: Wiki | None = None) -> Starlette:
         routes.append(Route(f"{settings.upload_path.rstrip('/')}/{{path:path}}", serve_file,
                             methods=["GET", "HEAD"]))
     routes.extend(stash_routes(settings))
+    routes.extend(page_routes(settings))   # after the file routes: it has catch-alls
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.wiki = wiki
     return app
