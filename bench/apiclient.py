@@ -1,0 +1,152 @@
+"""A minimal Action API client: login, direct and chunked uploads, publish, imageinfo.
+
+It speaks to wikiupload and to a MediaWiki the same way, the way pywikibot and mwclient do:
+multipart bodies with a Content-Length, one kept-alive connection per client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import requests
+
+from bench.bodies import ChunkBody, MultipartFileBody
+from bench.units import BenchError
+
+REQUEST_TIMEOUT = 3600
+USER_AGENT = "wikiupload-bench/2.0"
+
+
+class Client:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = USER_AGENT
+        self.csrf = ""
+
+    def close(self) -> None:
+        self.http.close()
+
+    def get(self, **params: str) -> dict[str, Any]:
+        reply = self.http.get(self.url, params={"format": "json", **params}, timeout=60)
+        return _json(reply)
+
+    def post(self, **params: str) -> dict[str, Any]:
+        reply = self.http.post(self.url, data={"format": "json", **params},
+                               timeout=REQUEST_TIMEOUT)
+        return _json(reply)
+
+    def ping(self) -> None:
+        """A cheap request, untimed: the server closes connections idle for a few seconds
+        (uvicorn: 5 s), and a streamed upload on such a connection cannot be retried."""
+        self.get(action="query", meta="siteinfo", siprop="general")
+
+    def token(self, kind: str) -> str:
+        reply = self.get(action="query", meta="tokens", type=kind)
+        token = reply.get("query", {}).get("tokens", {}).get(f"{kind}token")
+        if not isinstance(token, str):
+            raise BenchError(f"no {kind} token: {reply}")
+        return token
+
+    def login(self, name: str, password: str) -> None:
+        reply = self.post(action="login", lgname=name, lgpassword=password,
+                          lgtoken=self.token("login"))
+        if reply.get("login", {}).get("result") != "Success":
+            raise BenchError(f"login as {name} at {self.url} failed: {reply}")
+        self.csrf = self.token("csrf")
+
+    def send(self, body: MultipartFileBody) -> dict[str, Any]:
+        # The pieces are memoryviews (typeshed says bytes); http.client sends any buffer.
+        data = cast(Iterable[bytes], body)
+        reply = self.http.post(self.url, data=data, timeout=REQUEST_TIMEOUT,
+                               headers={"Content-Type": body.content_type})
+        return _json(reply)
+
+    def imageinfo(self, filename: str) -> dict[str, Any]:
+        """The current version's sha1, size and url, from prop=imageinfo."""
+        reply = self.get(action="query", prop="imageinfo", titles=f"File:{filename}",
+                         iiprop="sha1|size|url", formatversion="2")
+        pages = reply.get("query", {}).get("pages", [])
+        infos = pages[0].get("imageinfo", []) if pages else []
+        if not infos:
+            raise BenchError(f"prop=imageinfo has nothing for File:{filename}: {reply}")
+        return dict(infos[0])
+
+    def check_stored(self, filename: str, sha1: str, size: int) -> str:
+        """The SHA-1 and size prop=imageinfo reports must be those sent; returns the URL."""
+        info = self.imageinfo(filename)
+        if info.get("sha1") != sha1 or info.get("size") != size:
+            raise BenchError(f"File:{filename} stored as sha1={info.get('sha1')} "
+                             f"size={info.get('size')}, sent sha1={sha1} size={size}")
+        return str(info.get("url", ""))
+
+    # -- uploads -------------------------------------------------------------------------------
+
+    def upload(self, source: Path, name: str) -> tuple[str, float]:
+        """One direct upload; returns the stored name and the time after the last body byte."""
+        fields = {"action": "upload", "format": "json", "filename": name,
+                  "ignorewarnings": "1", "comment": "wikiupload bench", "token": self.csrf}
+        body = MultipartFileBody(fields, "file", name, source, "image/png")
+        reply = self.send(body)
+        answered = time.perf_counter()
+        result = upload_result(reply, f"upload of {name}", "Success")
+        return str(result.get("filename", name)), answered - (body.sent_at or answered)
+
+    def upload_chunks(self, source: Path, name: str, chunk_size: int) -> ChunkedTimes:
+        """Send ``source`` in ``stash=1`` chunks, then publish the assembled stashed file."""
+        size = source.stat().st_size
+        filekey = ""
+        offset = 0
+        last_seconds = 0.0
+        while offset < size or size == 0:
+            length = min(chunk_size, size - offset)
+            fields = {"action": "upload", "format": "json", "filename": name, "stash": "1",
+                      "filesize": str(size), "offset": str(offset), "ignorewarnings": "1",
+                      "token": self.csrf}
+            if filekey:
+                fields["filekey"] = filekey
+            started = time.perf_counter()
+            reply = self.send(ChunkBody(fields, source, offset, length, name))
+            last_seconds = time.perf_counter() - started
+            offset += length
+            wanted = "Success" if offset >= size else "Continue"
+            result = upload_result(reply, f"chunk ending at {offset} of {name}", wanted)
+            filekey = str(result.get("filekey", ""))
+            if wanted == "Success":
+                break
+            if int(result.get("offset", -1)) != offset:
+                raise BenchError(f"{name}: server offset {result.get('offset')}, sent {offset}")
+        started = time.perf_counter()
+        reply = self.post(action="upload", filename=name, filekey=filekey, ignorewarnings="1",
+                          comment="wikiupload chunked bench", token=self.csrf)
+        publish_seconds = time.perf_counter() - started
+        published = upload_result(reply, f"publish of {name} ({filekey})", "Success")
+        return ChunkedTimes(str(published.get("filename", name)), last_seconds, publish_seconds)
+
+
+@dataclass(frozen=True)
+class ChunkedTimes:
+    filename: str
+    last_chunk_seconds: float    # the last chunk's request: append + assembly
+    publish_seconds: float       # the filekey publish request (last chunk's answer -> file)
+
+
+def upload_result(reply: dict[str, Any], what: str, *expected: str) -> dict[str, Any]:
+    result = reply.get("upload")
+    if not isinstance(result, dict) or result.get("result") not in expected:
+        raise BenchError(f"{what}: expected {'/'.join(expected)}, got {str(reply)[:500]}")
+    return result
+
+
+def _json(reply: requests.Response) -> dict[str, Any]:
+    try:
+        data = reply.json()
+    except ValueError:
+        raise BenchError(f"HTTP {reply.status_code}, not JSON: {reply.text[:300]}") from None
+    if not isinstance(data, dict):
+        raise BenchError(f"unexpected reply: {data!r}")
+    return data

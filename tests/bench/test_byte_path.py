@@ -1,0 +1,157 @@
+"""Properties that make uploads fast, checked without timing anything.
+
+- Publishing a stashed file renames it into place: the published file is the very inode
+  that was stashed (no copy of the bytes).
+- A chunked upload grows one file: the first chunk's spool file is renamed into the stash,
+  every later chunk is appended to it, and the published file is still that inode.
+- Appending a chunk never reads the chunks before it (no re-hashing, no copying of what is
+  already there).
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests import media_samples as media
+from tests.support import ApiClient
+
+from wikiupload.db.stash_models import StashedFile
+from wikiupload.filerepo.backends import LocalBackend
+from wikiupload.filerepo.repo import FileRepo
+from wikiupload.wiki import Wiki
+
+
+@pytest.fixture
+def local_repo(wiki: Wiki) -> FileRepo:
+    repo = wiki.filerepo
+    if not isinstance(repo.backend, LocalBackend):
+        pytest.skip("the rename properties are those of local storage")
+    return repo
+
+
+def _local(repo: FileRepo, path: str) -> Path:
+    assert isinstance(repo.backend, LocalBackend)
+    return repo.backend.local_path(path)
+
+
+def _stashed_path(wiki: Wiki, repo: FileRepo, key: str) -> Path:
+    with wiki.db() as db:
+        row = db.scalars(select(StashedFile).where(StashedFile.key == key)).one()
+        return _local(repo, row.path)
+
+
+def _published_path(repo: FileRepo, name: str) -> Path:
+    return _local(repo, repo.public_path(name))
+
+
+def _publish(client: ApiClient, name: str, key: str) -> None:
+    done = client.post(action="upload", filename=name, filekey=key, ignorewarnings="1",
+                       token=client.csrf)
+    assert done["upload"]["result"] == "Success", done
+
+
+def test_publishing_a_stashed_file_is_a_rename(uploader: ApiClient, wiki: Wiki,
+                                               local_repo: FileRepo) -> None:
+    data = media.png("rename", 48, 32)
+    stashed = uploader.upload("Renamed.png", data, "image/png", stash="1")["upload"]
+    before = _stashed_path(wiki, local_repo, stashed["filekey"]).stat()
+    _publish(uploader, "Renamed.png", stashed["filekey"])
+    after = _published_path(local_repo, "Renamed.png").stat()
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+    assert after.st_size == len(data)
+
+
+def test_a_chunked_upload_grows_and_publishes_one_inode(uploader: ApiClient, wiki: Wiki,
+                                                        local_repo: FileRepo) -> None:
+    data = media.png("one-inode", 64, 40)
+    third = len(data) // 3 + 1
+    first = uploader.chunk("OneInode.png", data[:third], 0, len(data))["upload"]
+    started = _stashed_path(wiki, local_repo, first["filekey"]).stat()
+    for offset in (third, 2 * third):
+        last = uploader.chunk("OneInode.png", data[offset:offset + third], offset, len(data),
+                              first["filekey"])["upload"]
+    assert last["result"] == "Success", last
+    assembled = _stashed_path(wiki, local_repo, last["filekey"]).stat()
+    _publish(uploader, "OneInode.png", last["filekey"])
+    published = _published_path(local_repo, "OneInode.png").stat()
+    assert started.st_ino == assembled.st_ino == published.st_ino
+    assert published.st_size == len(data)
+
+
+class _ReadSpy:
+    """Wraps builtins.open/io.open: records the bytes read from one watched path."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.watched: Path | None = None
+        self.bytes_read = 0
+        self.opened_modes: list[str] = []
+
+    def __call__(self, file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = self.real(file, mode, *args, **kwargs)
+        if self.watched is None or isinstance(file, int):
+            return handle
+        if Path(os.fsdecode(file)).resolve() != self.watched:
+            return handle
+        self.opened_modes.append(mode)
+        return _CountingFile(handle, self)
+
+
+class _CountingFile:
+    def __init__(self, handle: Any, spy: _ReadSpy) -> None:
+        self._handle = handle
+        self._spy = spy
+
+    def __enter__(self) -> _CountingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+    def read(self, *args: Any) -> Any:
+        return self._count(self._handle.read(*args))
+
+    def read1(self, *args: Any) -> Any:
+        return self._count(self._handle.read1(*args))
+
+    def readinto(self, buffer: Any) -> Any:
+        count = self._handle.readinto(buffer)
+        self._spy.bytes_read += count or 0
+        return count
+
+    def _count(self, data: bytes) -> bytes:
+        self._spy.bytes_read += len(data)
+        return data
+
+
+@pytest.fixture
+def read_spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[_ReadSpy]:
+    spy = _ReadSpy(builtins.open)
+    monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(io, "open", spy)
+    yield spy
+
+
+def test_appending_a_chunk_never_reads_the_earlier_ones(uploader: ApiClient, wiki: Wiki,
+                                                        local_repo: FileRepo,
+                                                        read_spy: _ReadSpy) -> None:
+    data = media.png("append", 96, 64)
+    part = len(data) // 4 + 1
+    key = uploader.chunk("Append.png", data[:part], 0, len(data))["upload"]["filekey"]
+    read_spy.watched = _stashed_path(wiki, local_repo, key).resolve()
+    for offset in (part, 2 * part):     # two appends, neither of them the last chunk
+        reply = uploader.chunk("Append.png", data[offset:offset + part], offset, len(data), key)
+        assert reply["upload"]["result"] == "Continue", reply
+    assert read_spy.bytes_read == 0
+    assert read_spy.watched.stat().st_size == 3 * part
+    assert all("r" not in mode or "+" in mode for mode in read_spy.opened_modes)
