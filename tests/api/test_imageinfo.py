@@ -248,3 +248,29 @@ def test_animated_gif_has_duration(wiki: Wiki, anon: ApiClient) -> None:
                             iiprop="size|mime"))[0]["imageinfo"][0]
     assert list(entry) == ["size", "width", "height", "duration", "mime"]
     assert entry["duration"] == 0.3
+
+
+def test_thumbnails_of_old_versions_are_served_and_remade(uploader: ApiClient,
+                                                          wiki: Wiki) -> None:
+    first, second = png(300, 200, (10, 20, 30)), png(300, 200, (200, 100, 0))
+    assert uploader.upload("Versions.png", first, "image/png")["upload"]["result"] == "Success"
+    again = uploader.upload("Versions.png", second, "image/png", ignorewarnings=1)
+    assert again["upload"]["result"] == "Success"
+    reply = uploader.get(action="query", titles="File:Versions.png", prop="imageinfo",
+                         iiprop="url|archivename", iilimit=2, iiurlwidth=120)
+    old = _pages(reply)[0]["imageinfo"][1]
+    assert "/thumb/archive/" in old["thumburl"]
+
+    for attempt in ("made by imageinfo", "made again on request"):
+        answer = requests.get(old["thumburl"], timeout=30)
+        assert answer.status_code == 200, attempt
+        assert answer.headers["Content-Type"] == "image/png"
+        thumb = PILImage.open(io.BytesIO(answer.content))
+        assert thumb.size == (120, 80)
+        assert thumb.getpixel((60, 5))[:3] == (10, 20, 30)   # the old version's colour
+        directory = wiki.filerepo.archive_thumb_dir(old["archivename"])
+        for path in list(wiki.filerepo.backend.iter(directory + "/")):
+            wiki.filerepo.backend.delete(path)
+
+    bogus = old["thumburl"].replace(old["archivename"].split("!")[0], "20000101000000")
+    assert requests.get(bogus, timeout=30).status_code == 404

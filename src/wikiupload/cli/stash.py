@@ -29,5 +29,7 @@ def run_cleanup(args: argparse.Namespace, settings: Settings) -> int:
     print(f"removed {report.stashed_files} stashed file(s), "
           f"{report.chunk_sessions} abandoned chunked upload(s), "
           f"{report.orphaned_objects} unreferenced temporary object(s), "
-          f"{report.upload_statuses} upload status record(s), {report.jobs} old job(s)")
+          f"{report.upload_statuses} upload status record(s), {report.jobs} old job(s), "
+          f"{report.multipart_uploads} unfinished multipart upload(s), "
+          f"{report.limit_records} expired rate-limit record(s)")
     return 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -55,9 +55,22 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Key of the PostgreSQL advisory lock held while the schema is migrated.
+MIGRATION_LOCK = 0x77696B69_75706C64  # "wikiupld"
+
+
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest revision."""
+    """Create or upgrade the schema to the newest revision.
+
+    Several server processes may start at once against one PostgreSQL database: they take
+    turns through an advisory lock (held until the migrating transaction ends), so the second
+    finds the schema current instead of racing to create it. SQLite's BEGIN IMMEDIATE
+    serialises them already.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")

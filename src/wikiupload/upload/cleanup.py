@@ -6,6 +6,9 @@
   older than that age (left by a crash, or thumbnails of published entries).
 * Upload status records (checkstatus) past their expiry.
 * Jobs that are done or failed, last run more than a day ago.
+* Rate-limit counters and upload leases past their expiry.
+* On an S3 store, multipart uploads of chunk sessions begun before that age and never
+  completed (their parts are invisible objects that would otherwise be kept forever).
 
 Each stash row is deleted only if it is still expired when the DELETE runs, so a chunk that
 arrives meanwhile keeps its session; its bytes are removed after the row is gone. A crash
@@ -21,8 +24,10 @@ from datetime import UTC, datetime
 from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session as DbSession
 
+from wikiupload.auth.counters import purge_expired
 from wikiupload.db.stash_models import Job, StashedFile, UploadStatus
 from wikiupload.filerepo.backends import NotFound
+from wikiupload.filerepo.backends.s3 import S3Backend
 from wikiupload.filerepo.repo import TEMP_ZONE, THUMB_ZONE, FileRepo
 from wikiupload.upload.stash import expiry_cutoff, thumb_dir
 from wikiupload.wiki import Wiki
@@ -42,6 +47,8 @@ class CleanupReport:
     orphaned_objects: int = 0
     upload_statuses: int = 0
     jobs: int = 0
+    multipart_uploads: int = 0
+    limit_records: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,12 +66,16 @@ def cleanup(wiki: Wiki, *, now: float | None = None) -> CleanupReport:
     report = CleanupReport()
     _remove_expired_entries(wiki, cutoff, report)
     report.orphaned_objects = _remove_orphans(wiki, cutoff.timestamp())
+    if isinstance(wiki.filerepo.backend, S3Backend):
+        report.multipart_uploads = wiki.filerepo.backend.abort_stale_uploads(
+            f"{TEMP_ZONE}/", cutoff.timestamp())
     with wiki.db() as db:
         report.upload_statuses = _deleted(db, delete(UploadStatus).where(
             UploadStatus.expires < int(moment)))
         old = int(moment) - JOB_RETENTION
         report.jobs = _deleted(db, delete(Job).where(
             Job.state.in_(("done", "failed")), Job.created < old, Job.claimed_at < old))
+        report.limit_records = purge_expired(db, int(moment))
         db.commit()
     return report
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from wikiupload.auth.counters import hit, hits
 from wikiupload.cli import main
 from wikiupload.db.stash_models import Job, StashedFile, UploadStatus
 from wikiupload.filerepo.backends.local import LocalBackend
@@ -130,4 +131,16 @@ def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data", str(tmp_path / "data"), "stash", "cleanup"]) == 0
     assert capsys.readouterr().out == (
         "removed 0 stashed file(s), 0 abandoned chunked upload(s), 0 unreferenced temporary "
-        "object(s), 0 upload status record(s), 0 old job(s)\n")
+        "object(s), 0 upload status record(s), 0 old job(s), 0 unfinished multipart upload(s), "
+        "0 expired rate-limit record(s)\n")
+
+
+def test_expired_rate_limit_counters_and_leases_go(wiki: Wiki) -> None:
+    now = int(time.time())
+    with wiki.db() as db:
+        hit(db, "upload:ip:127.0.0.1", 60, now=now - 120)      # window over
+        hit(db, "upload:user:Uploader", 60, now=now)            # window open
+        db.commit()
+    assert cleanup(wiki).limit_records == 1
+    with wiki.db() as db:
+        assert hits(db, "upload:user:Uploader", now=now) == 1
