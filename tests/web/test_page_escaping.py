@@ -73,3 +73,7 @@ def test_svg_is_shown_through_img_and_served_sandboxed(person: PageClient) -> No
     served = person.get(original)
     assert served.headers["x-content-type-options"] == "nosniff"
     assert "sandbox" in served.headers["content-security-policy"]
+    assert "content-disposition" not in served.headers
+    download = person.get(original + "?download")
+    assert download.headers["content-disposition"] == "attachment; filename*=UTF-8''Drawing.svg"
+    assert download.content == served.content

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from typing import BinaryIO
+from urllib.parse import quote
 
 from sqlalchemy import select
 from starlette.background import BackgroundTask
@@ -114,10 +115,18 @@ async def serve_file(request: Request) -> Response:
         log.warning("could not serve %s: %s", request.url.path, error)
         return _unavailable()
     try:
-        return respond(request, served)
+        return respond(request, served, _disposition(request, location))
     except BaseException:
         served.stream.close()
         raise
+
+
+def _disposition(request: Request, location: Location) -> dict[str, str]:
+    """``?download`` asks for the file as an attachment (as MediaWiki's img_auth.php does)."""
+    if "download" not in request.query_params:
+        return {}
+    name = location.thumb_name or location.name
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}"}
 
 
 def _redirects(wiki: Wiki, repo: FileRepo) -> bool:
