@@ -162,7 +162,7 @@ def make_settings(tmp_path: Path, port: int, **overrides: Any) -> Settings:
 S3_TEST_MODULES = frozenset({
     "test_upload_file", "test_upload_chunks", "test_upload_async", "test_upload_url",
     "test_delete", "test_filerevert", "test_undelete", "test_imageinfo", "test_stash_serving",
-    "test_s3_uploads", "test_s3_faults", "test_check_store",
+    "test_s3_uploads", "test_s3_faults", "test_check_store", "test_publish_intents",
 })
 S3_ONLY_MODULES = frozenset({"test_s3_uploads", "test_s3_faults"})
 

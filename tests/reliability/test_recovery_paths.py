@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from wikiupload.db.stash_models import Job, StashedFile
 from wikiupload.filerepo.backends import LocalBackend
 from wikiupload.jobs import queue
 from wikiupload.jobs.worker import Worker
+from wikiupload.processes import this_process
 from wikiupload.upload.status import get_status, set_status
 from wikiupload.wiki import Wiki
 
@@ -42,7 +42,7 @@ def _running_job(wiki: Wiki, claimed_by: str) -> int:
 def test_jobs_of_a_killed_worker_are_queued_again(wiki: Wiki) -> None:
     host = socket.gethostname()
     dead = _running_job(wiki, f"{host}:{_dead_pid()}:1")
-    alive = _running_job(wiki, f"{host}:{os.getpid()}:1")
+    alive = _running_job(wiki, f"{this_process()}:1")
     elsewhere = _running_job(wiki, f"other-{host}:{_dead_pid()}:1")
     with wiki.db() as db:
         assert queue.release_abandoned(db, host) == 1

@@ -4,7 +4,8 @@
 cache counter whose expiry is set when it is created). The count is one atomic upsert, so
 two processes hitting the same key at once both count. ``acquire_lease`` takes one of a
 limited number of slots for a holder; a lease that is never released (the process died)
-stops counting when it expires.
+stops counting when it expires, or as soon as a process on the same host finds its owner
+gone (``release_dead_leases``: at every start, and before a holder is refused a slot).
 
 Both work on the request's own session: on SQLite every transaction holds the write lock
 from its start, so a second connection would wait on it. Callers commit.
@@ -20,8 +21,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.limit_models import RateLimitCounter, UploadLease
+from wikiupload.processes import is_gone, this_process
 
-__all__ = ["acquire_lease", "hit", "hits", "purge_expired", "release_lease"]
+__all__ = ["acquire_lease", "hit", "hits", "purge_expired", "release_dead_leases",
+           "release_lease"]
 
 
 def _now(now: int | None) -> int:
@@ -87,15 +90,31 @@ def acquire_lease(db: DbSession, holder: str, limit: int, ttl: int,
     _lock_holder(db, holder)
     db.execute(delete(UploadLease).where(UploadLease.holder == holder,
                                          UploadLease.expires <= now))
-    live = db.scalar(select(func.count(UploadLease.id))
-                     .where(UploadLease.holder == holder)) or 0
-    if live >= limit:
+    if _live(db, holder) >= limit and (not release_dead_leases(db, holder)
+                                       or _live(db, holder) >= limit):
         return None
-    lease = UploadLease(holder=holder, expires=now + ttl)
+    lease = UploadLease(holder=holder, expires=now + ttl, owner=this_process())
     db.add(lease)
     db.flush()
     return lease.id
 
 
+def _live(db: DbSession, holder: str) -> int:
+    return db.scalar(select(func.count(UploadLease.id))
+                     .where(UploadLease.holder == holder)) or 0
+
+
 def release_lease(db: DbSession, lease_id: int) -> None:
     db.execute(delete(UploadLease).where(UploadLease.id == lease_id))
+
+
+def release_dead_leases(db: DbSession, holder: str | None = None) -> int:
+    """Delete the leases (of ``holder``, or all) whose owner process has gone; how many."""
+    query = select(UploadLease.owner).distinct()
+    if holder is not None:
+        query = query.where(UploadLease.holder == holder)
+    gone = [owner for owner in db.scalars(query) if owner and is_gone(owner)]
+    if not gone:
+        return 0
+    result = db.execute(delete(UploadLease).where(UploadLease.owner.in_(gone)))
+    return int(getattr(result, "rowcount", 0) or 0)

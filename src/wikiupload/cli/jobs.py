@@ -8,6 +8,7 @@ from typing import Any
 
 from wikiupload.config import Settings
 from wikiupload.jobs.worker import Worker
+from wikiupload.startup import recover
 from wikiupload.wiki import Wiki
 
 
@@ -22,6 +23,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     wiki = Wiki.open(settings)
+    recover(wiki)
     worker = Worker(wiki)
     if args.once:
         count = 0

@@ -18,6 +18,7 @@ from wikiupload.config import Settings
 from wikiupload.db.models import User
 from wikiupload.http.guard import guarded_protocol
 from wikiupload.jobs.worker import Worker
+from wikiupload.startup import recover
 from wikiupload.wiki import Wiki
 
 FIRST_ADMIN = "Admin"
@@ -63,6 +64,7 @@ def server_loop_options() -> tuple[str, str]:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     wiki = Wiki.open(settings)
     password = ensure_first_admin(wiki)
+    recover(wiki)
     if password is not None:
         print(f"Created the administrator account: user {FIRST_ADMIN!r}, password {password!r}")
         print("This password is shown only once; keep it somewhere safe.", flush=True)

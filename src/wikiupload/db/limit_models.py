@@ -25,8 +25,9 @@ class RateLimitCounter(Base):
 class UploadLease(Base):
     """One upload in progress for ``holder`` (``user:ID`` or ``ip:ADDRESS``).
 
-    Released when the request ends; a process that dies leaves a lease that stops counting
-    at ``expires`` (unix seconds).
+    Released when the request ends. A process that dies leaves a lease that stops counting
+    at ``expires`` (unix seconds), or sooner once a process on its host finds ``owner`` (the
+    holding process, see ``wikiupload.processes``) gone.
     """
 
     __tablename__ = "upload_lease"
@@ -35,3 +36,4 @@ class UploadLease(Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
     holder: Mapped[str] = mapped_column(String(255))
     expires: Mapped[int] = mapped_column(BigInteger, default=0)
+    owner: Mapped[str] = mapped_column(String(255), default="", server_default="")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,11 +31,20 @@ BLOCK = 1024 * 1024
 
 @dataclass(frozen=True)
 class ChunkData:
-    """One received chunk: a local temp file, its size and SHA-1 (hex)."""
+    """One received chunk: a local temp file, its size and SHA-1 (hex: ``known_sha1``, or
+    computed from the file when first asked for; appending locally never asks)."""
 
     path: Path
     size: int
-    sha1: str
+    known_sha1: str = ""
+
+    @cached_property
+    def sha1(self) -> str:
+        if self.known_sha1:
+            return self.known_sha1
+        digest = hashlib.sha1()
+        feed(digest, self.path)
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,6 @@ class Assembled:
     path: Path
     sha1: str
     state: str
-    is_copy: bool   # a local copy to delete once done (not the stored object itself)
 
 
 class ChunkStore(Protocol):
@@ -160,7 +169,7 @@ class LocalChunkStore:
         return path
 
     def assemble(self, path: str, state: str, key: str) -> Assembled:
-        return Assembled(self.backend.local_path(path), "", state, is_copy=False)
+        return Assembled(self.backend.local_path(path), "", state)
 
     def settle(self, path: str, state: str, key: str) -> None:
         pass

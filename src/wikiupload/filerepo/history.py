@@ -21,7 +21,6 @@ operation.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -35,15 +34,22 @@ from sqlalchemy.orm import Session as DbSession
 from wikiupload.auth.users import Principal
 from wikiupload.db.file_models import FileArchive, Image, OldImage
 from wikiupload.filerepo.backends import AlreadyExists, StorageError
-from wikiupload.filerepo.repo import THUMB_ZONE, FileRepo, mw_timestamp, sha1_hex
+from wikiupload.filerepo.digests import content_sha1
+from wikiupload.filerepo.repo import (
+    THUMB_ZONE,
+    FileRepo,
+    mw_timestamp,
+    sha1_base36,
+    sha1_hex,
+)
 from wikiupload.pages import Actor
 from wikiupload.timestamps import now, utc
+from wikiupload.upload.name_lock import lock_name
 from wikiupload.upload.publish import (
     VERSION_COLUMNS,
     Published,
     PublishRequest,
     from_stored,
-    lock_name,
     publish,
 )
 from wikiupload.upload.stash import FileFacts
@@ -225,15 +231,7 @@ def _archived(version: _Stored, name: str, key: str, actor: Actor, reason: str,
 
 def _sha1_of(repo: FileRepo, path: str) -> str:
     """Base-36 SHA-1 of a stored object (for rows recorded without one)."""
-    digest = hashlib.sha1()
-    with repo.backend.open(path) as stream:
-        while block := stream.read(1024 * 1024):
-            digest.update(block)
-    number, digits = int(digest.hexdigest(), 16), ""
-    while number:
-        number, rest = divmod(number, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
-    return digits.rjust(31, "0")
+    return sha1_base36(content_sha1(repo.backend, path))
 
 
 def _purge_thumbnails(repo: FileRepo, name: str, versions: Sequence[_Stored]) -> None:

@@ -101,7 +101,7 @@ class S3ChunkStore:
         if not self._completed(path, session):
             self._complete(path, session)
         local, sha1 = self._download(path, key)
-        return Assembled(local, sha1, session.dump(), is_copy=True)
+        return Assembled(local, sha1, session.dump())
 
     def settle(self, path: str, state: str, key: str) -> None:
         self._drop_tails(path, keep="")

@@ -4,7 +4,6 @@ need, so a rolled-back request leaves no job behind; any process may claim any j
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.stash_models import Job
+from wikiupload.processes import is_gone
 
 MAX_ATTEMPTS = 3
 STALE_AFTER = 600      # a running job not finished after this many seconds is retried
@@ -64,30 +64,18 @@ def claim(db: DbSession, worker: str) -> Claimed | None:
 
 def release_abandoned(db: DbSession, host: str) -> int:
     """Put back in the queue the running jobs of workers on ``host`` whose process is gone
-    (killed, crashed); returns how many. Worker names are ``host:pid:thread``; jobs of other
-    hosts wait for STALE_AFTER, since whether their process lives cannot be seen from here.
+    (killed, crashed); returns how many. Worker names start with the process's name
+    (``wikiupload.processes``); jobs of other hosts wait for STALE_AFTER, since whether their
+    process lives cannot be seen from here.
     """
     running = db.execute(select(Job.id, Job.claimed_by).where(
         Job.state == "running", Job.claimed_by.startswith(f"{host}:", autoescape=True)))
-    dead = [job_id for job_id, worker in running if not _process_alive(worker, host)]
+    dead = [job_id for job_id, worker in running if is_gone(worker)]
     if dead:
         db.execute(update(Job).where(Job.id.in_(dead), Job.state == "running")
                    .values(state="queued", run_after=0, claimed_by="", claimed_at=0))
     db.commit()
     return len(dead)
-
-
-def _process_alive(worker: str, host: str) -> bool:
-    pid_text = worker.removeprefix(f"{host}:").partition(":")[0]
-    if not pid_text.isdigit():
-        return True         # not a name this module made: leave it to STALE_AFTER
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def finish(db: DbSession, job_id: int) -> None:

@@ -4,7 +4,6 @@ on their own with ``wikiupload jobs run``."""
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from typing import Any
 
 from wikiupload.errors import ApiError
 from wikiupload.jobs import queue
+from wikiupload.processes import this_process
 from wikiupload.wiki import Wiki
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 class Worker:
     def __init__(self, wiki: Wiki, name: str | None = None, poll_interval: float = 0.2) -> None:
         self.wiki = wiki
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.name = name or f"{this_process()}:{threading.get_ident()}"
         self.poll_interval = poll_interval
         self.stopping = threading.Event()
 

@@ -9,11 +9,12 @@ A running server changes rows and objects while the check reads them, so a diffe
 confirmed before it is reported: under the file name's lock (the lock publishing, deleting
 and restoring hold while they move bytes), the row is read again and the object verified
 again. Orphans younger than ``min_age`` may belong to a write in flight and are only counted.
+Publish intents (the ``journal`` zone) are not orphans: an old one is reported, and
+``--repair`` settles every one before anything else is checked.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from typing import Any
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.filerepo.backends import NotFound, ObjectStat, StorageBackend
+from wikiupload.filerepo.digests import content_sha1
+from wikiupload.filerepo.intents import JOURNAL_ZONE, load_intents
 from wikiupload.filerepo.repo import THUMB_ZONE, FileRepo
 from wikiupload.maintenance.expected import (
     TABLES,
@@ -31,20 +34,21 @@ from wikiupload.maintenance.expected import (
     still_expected,
 )
 from wikiupload.maintenance.temp_files import stale_files
-from wikiupload.upload.publish import lock_name
+from wikiupload.upload.name_lock import lock_name
+from wikiupload.upload.recovery import settle_intents
 from wikiupload.wiki import Wiki
 
 __all__ = ["DEFAULT_MIN_AGE", "CheckReport", "Problem", "Scan", "check_repository",
            "content_sha1", "locked", "old_enough", "verify_object"]
 
 DEFAULT_MIN_AGE = 3600.0
-BLOCK = 1024 * 1024
 
 
 @dataclass
 class Problem:
     """One finding. ``kind``: missing, size-mismatch, sha1-mismatch, orphan, stale-temp,
-    stale-spool. ``table``/``name`` say which row needs the object (empty for orphans)."""
+    stale-spool, unsettled-publish (an intent left by a killed process). ``table``/``name``
+    say which row needs the object (empty for orphans)."""
 
     kind: str
     path: str
@@ -77,15 +81,6 @@ class CheckReport:
                 "recent_orphans": self.recent_orphans, "problem_counts": self.counts(),
                 "problems": [asdict(problem) for problem in self.problems],
                 "unrepaired": len(self.unrepaired)}
-
-
-def content_sha1(backend: StorageBackend, path: str) -> str:
-    """Hex SHA-1 of a stored object, read in blocks."""
-    digest = hashlib.sha1()
-    with backend.open(path) as stream:
-        while block := stream.read(BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_object(backend: StorageBackend, expected: ExpectedObject,
@@ -140,12 +135,27 @@ def check_repository(wiki: Wiki, *, min_age: float = DEFAULT_MIN_AGE, repair: bo
                      now: float | None = None) -> CheckReport:
     """Check (and with ``repair``, fix what is safe); returns the findings."""
     moment = time.time() if now is None else now
+    intents = _intents(wiki, moment, min_age, repair)
     scan = _scan(wiki, moment, min_age)
+    scan.report.problems[:0] = intents
     if repair:
         from wikiupload.maintenance.repair import repair as run_repair
 
         run_repair(wiki, scan, min_age)
     return scan.report
+
+
+def _intents(wiki: Wiki, now: float, min_age: float, repair: bool) -> list[Problem]:
+    """Publish intents that outlived their publish (settled first, with ``repair``: the
+    objects are then as the rows say before they are checked)."""
+    if repair:
+        return [Problem("unsettled-publish", settled.intent.path, "image", settled.intent.name,
+                        repaired=True, action=f"settled: {settled.outcome}")
+                for settled in settle_intents(wiki.sessionmaker, wiki.filerepo)]
+    return [Problem("unsettled-publish", intent.path, "image", intent.name,
+                    detail=f"{int(now - intent.created)} s old")
+            for intent in load_intents(wiki.filerepo.backend)
+            if old_enough(intent.created, now, min_age)]
 
 
 def _scan(wiki: Wiki, now: float, min_age: float) -> Scan:
@@ -176,7 +186,7 @@ def _scan(wiki: Wiki, now: float, min_age: float) -> Scan:
 def _stored_objects(repo: FileRepo) -> dict[str, ObjectStat]:
     found: dict[str, ObjectStat] = {}
     for path in repo.backend.iter(""):
-        if path.startswith(f"{THUMB_ZONE}/"):
+        if path.startswith((f"{THUMB_ZONE}/", f"{JOURNAL_ZONE}/")):
             continue
         try:
             found[path] = repo.backend.stat(path)

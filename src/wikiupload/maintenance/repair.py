@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
+from wikiupload.filerepo.intents import JOURNAL_ZONE
 from wikiupload.filerepo.repo import THUMB_ZONE
 from wikiupload.maintenance.check import (
     Problem,
@@ -63,7 +64,7 @@ def _index_orphans(wiki: Wiki, scan: Scan) -> None:
     backend = wiki.filerepo.backend
     known = set(scan.contents.values())
     for path in backend.iter(""):
-        if path in known or path.startswith(f"{THUMB_ZONE}/"):
+        if path in known or path.startswith((f"{THUMB_ZONE}/", f"{JOURNAL_ZONE}/")):
             continue
         try:
             scan.contents.setdefault(content_sha1(backend, path), path)

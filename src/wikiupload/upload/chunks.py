@@ -60,7 +60,7 @@ HASHES = RunningHashes()
 
 
 def _data(chunk: UploadedFile) -> ChunkData:
-    return ChunkData(chunk.path, chunk.size, chunk.sha1)
+    return ChunkData(chunk.path, chunk.size, chunk.received_sha1)
 
 
 class ChunkSessions:
@@ -133,18 +133,14 @@ class ChunkSessions:
         return running_sha1(found.path, row.key, row.size)
 
     def finish(self, row: StashedFile, facts: FileFacts) -> StashedFile:
-        """Turn the assembled session into a stashed file with a new key (no copy): the
-        local file is renamed, an object assembled by the store is kept where it is."""
-        found = self._assemble(row)
+        """Turn the assembled session into a stashed file with a new key. Its object stays
+        where it is (no copy, no move), so the change is the rows alone: a crash before the
+        commit leaves the session, one after it the stashed file, never one without bytes."""
+        self._assemble(row)
         with storage_errors("stashfailed"):
-            if found.is_copy:
-                new = self.stash.adopt(row.path, user_id=row.user_id,
-                                       orig_name=row.orig_name, facts=facts, source_type="")
-                self.store.settle(row.path, row.assembly, row.key)
-            else:
-                new = self.stash.store(found.path, user_id=row.user_id,
-                                       orig_name=row.orig_name, facts=facts, source_type="",
-                                       move=True)
+            new = self.stash.adopt(row.path, user_id=row.user_id, orig_name=row.orig_name,
+                                   facts=facts, source_type="")
+            self.store.settle(row.path, row.assembly, row.key)
         del self._assembled[row.key]
         self.stash.forget(row)
         return new

@@ -1,23 +1,22 @@
 """Publish a verified file: new current version, archived old one, log entry, description page.
 
-The rows are written first (image, oldimage, log, description page) and flushed; then the
-bytes move into place (a rename where storage allows): the old version is copied to the
-archive, then the current object is replaced atomically. A failure before that changes no
-stored file; the caller's commit follows at once. A crash between the byte move and the
-commit leaves the new bytes under the old row, with the old bytes in an archive object no
-row names: ``wikiupload check --repair`` puts them back.
+The rows are written first (image, oldimage, log, description page) and flushed; then a
+publish intent is stored (``filerepo.intents``) and the bytes move into place (a rename where
+storage allows): the old version is copied to the archive, then the current object is
+replaced atomically. A failure before the move changes no stored file. The caller commits;
+the commit removes the intent, and a rollback — or, after a crash, the next start — puts the
+objects back as the rows say (``upload.recovery``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth.users import Principal
@@ -27,11 +26,14 @@ from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.expiry import Expiry
 from wikiupload.filerepo.failures import storage_errors
+from wikiupload.filerepo.intents import Intent, write_intent
 from wikiupload.filerepo.repo import FileRepo, PublishResult, mw_timestamp, sha1_base36
 from wikiupload.pages import find_page, latest_revision, save_page
 from wikiupload.timestamps import now as utc_now
 from wikiupload.timestamps import utc
 from wikiupload.titles import NS_FILE, Title
+from wikiupload.upload.name_lock import lock_name
+from wikiupload.upload.recovery import settle_when_done
 from wikiupload.upload.stash import FileFacts
 from wikiupload.watchlist import note_change, watch
 
@@ -59,33 +61,37 @@ class Published:
     log_id: int
 
 
-Storer = Callable[[FileRepo, str, datetime, bool], PublishResult]
+@dataclass(frozen=True)
+class Storer:
+    """How the new bytes reach the store: a local file (renamed into place when on the same
+    filesystem) or an object already stored (a stashed file is moved, an old version copied)."""
+
+    local: Path | None = None
+    stored: str = ""
+    move: bool = False
+
+    @property
+    def moved_from(self) -> str:
+        """The stored object this publish moves away ('' if none)."""
+        return self.stored if self.move and self.local is None else ""
+
+    def __call__(self, repo: FileRepo, name: str, stamp: datetime,
+                 archive: bool) -> PublishResult:
+        if self.local is not None:
+            return repo.publish(name, self.local, timestamp=stamp, move=self.move,
+                                archive=archive)
+        return repo.publish_stored(name, self.stored, timestamp=stamp, archive=archive,
+                                   move=self.move)
 
 
 def from_local_file(path: Path) -> Storer:
     """Store a local temp file (renamed into place when on the same filesystem)."""
-    def store(repo: FileRepo, name: str, stamp: datetime, archive: bool) -> PublishResult:
-        return repo.publish(name, path, timestamp=stamp, move=True, archive=archive)
-    return store
+    return Storer(local=path, move=True)
 
 
 def from_stored(stored_path: str, *, move: bool) -> Storer:
     """Store an object already in the repository (a stashed file: moved, no copy)."""
-    def store(repo: FileRepo, name: str, stamp: datetime, archive: bool) -> PublishResult:
-        return repo.publish_stored(name, stored_path, timestamp=stamp, archive=archive,
-                                   move=move)
-    return store
-
-
-def lock_name(db: DbSession, name: str) -> None:
-    """Serialise changes to one file name across processes until the transaction ends.
-
-    PostgreSQL: a transaction-level advisory lock on the name (a row lock cannot guard a row
-    that does not exist yet). SQLite: every transaction already holds the write lock.
-    """
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
-                   {"name": f"file:{name}"})
+    return Storer(stored=stored_path, move=move)
 
 
 def lock_stashed(db: DbSession, key: str) -> None:
@@ -151,9 +157,14 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
         _log_page_creation(db, request, stamp)
     _record_change(db, repo, request, log.id, stamp)
     db.flush()
-    # The bytes move last, so that a crash (or a failure) during the database work leaves
-    # the stored files untouched; only the commit that follows remains between the two.
+    # The bytes move last, so that a failure during the database work leaves the stored
+    # files untouched; the intent covers what remains between the move and the commit.
+    intent = Intent(request.name, mw_timestamp(stamp), sha1, request.facts.size,
+                    archive_name=repo.archive_name(stamp, request.name) if current else "",
+                    moved_from=store.moved_from)
     with storage_errors():   # nothing was changed: the store failed before or while writing
+        write_intent(repo.backend, intent)
+        settle_when_done(db, repo, intent)
         result = store(repo, request.name, stamp, current is not None)
     if archived is not None and result.archive_name is None:
         archived.archive_name = ""      # the current object was missing: nothing archived

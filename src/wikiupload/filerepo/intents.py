@@ -1,0 +1,70 @@
+"""Publish intents: what a publish is about to do to stored objects, recorded before it does.
+
+A publish writes its rows, moves the bytes into place, then commits. A process killed (or a
+database connection lost) between the move and the commit leaves the new bytes under the
+old row. So, before anything moves, the publish stores an intent object in the ``journal``
+zone of the same store as the bytes — durable where they are, and outside the database
+transaction, which on SQLite holds the write lock. The commit removes it; one that remains
+tells ``upload.recovery`` exactly which objects to put back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
+
+__all__ = ["JOURNAL_ZONE", "Intent", "load_intents", "remove_intent", "write_intent"]
+
+JOURNAL_ZONE = "journal"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One publish about to move bytes: the version it makes (``name``, ``timestamp``,
+    ``sha1`` in base 36), the archive copy it may make of the current object, and the stored
+    object it moves into place (a stashed file; ``""`` for a local file or a copy)."""
+
+    name: str
+    timestamp: str                  # YYYYMMDDHHMMSS, the new version's
+    sha1: str
+    size: int
+    archive_name: str = ""          # the archive copy of the superseded bytes, if any
+    moved_from: str = ""
+    created: float = field(default_factory=time.time)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def path(self) -> str:
+        return f"{JOURNAL_ZONE}/{self.id}.json"
+
+
+def write_intent(backend: StorageBackend, intent: Intent) -> None:
+    backend.put_bytes(intent.path, json.dumps(asdict(intent)).encode(), overwrite=False)
+
+
+def remove_intent(backend: StorageBackend, intent: Intent) -> None:
+    backend.delete(intent.path, missing_ok=True)
+
+
+def load_intents(backend: StorageBackend) -> Iterator[Intent]:
+    """Every intent in the store; unreadable ones are logged and skipped."""
+    for path in list(backend.iter(f"{JOURNAL_ZONE}/")):
+        try:
+            with backend.open(path) as stream:
+                data = json.loads(stream.read(64 * 1024))
+            intent = Intent(**data)
+        except NotFound:
+            continue        # settled meanwhile
+        except (StorageError, ValueError, TypeError):
+            log.exception("unreadable publish intent %s", path)
+            continue
+        if intent.path == path:
+            yield intent

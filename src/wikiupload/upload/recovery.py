@@ -1,0 +1,164 @@
+"""Settling publish intents: put the objects back when a publish never committed.
+
+An intent that outlives its publish (``filerepo.intents``) is settled under the file name's
+lock, so never while its publish still runs:
+
+* the version it made is on record (current, old or deleted): the publish committed, and
+  only the intent goes;
+* otherwise the rows were rolled back. If the current object holds the new bytes, they go
+  back where they came from (a stashed file keeps its bytes, so the upload stays
+  publishable), and the current object gets its recorded bytes back from the archive copy
+  (or goes, when there was no current version). An archive copy no row names is removed.
+
+Intents are settled by the process itself when the transaction of a publish rolls back, at
+every start of ``serve`` and ``jobs run`` (the intents of a process that was killed), and by
+``wikiupload check --repair``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import SessionTransaction, sessionmaker
+
+from wikiupload.db.file_models import FileArchive, Image, OldImage
+from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
+from wikiupload.filerepo.digests import content_sha1
+from wikiupload.filerepo.intents import Intent, load_intents, remove_intent
+from wikiupload.filerepo.repo import FileRepo, mw_timestamp, sha1_hex
+from wikiupload.timestamps import utc
+from wikiupload.upload.name_lock import lock_name
+
+__all__ = ["Settled", "settle", "settle_intents", "settle_when_done"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What settling one intent did: ``committed``, ``restored`` (objects put back) or
+    ``unchanged`` (the rollback had nothing to undo)."""
+
+    intent: Intent
+    outcome: str
+
+
+def settle(db: DbSession, repo: FileRepo, intent: Intent) -> Settled:
+    """Settle ``intent`` holding its file name's lock; the caller ends the transaction."""
+    lock_name(db, intent.name)
+    current = db.scalars(select(Image).where(Image.name == intent.name).with_for_update()
+                         .execution_options(populate_existing=True)).first()
+    committed = _on_record(db, intent)
+    outcome = "committed" if committed else _put_back(db, repo, intent, current)
+    remove_intent(repo.backend, intent)
+    return Settled(intent, outcome)
+
+
+def settle_intents(sessions: sessionmaker[DbSession], repo: FileRepo, *,
+                   min_age: float = 0.0, now: float | None = None) -> list[Settled]:
+    """Settle every stored intent at least ``min_age`` seconds old (failures are logged
+    and the intent kept); returns what was done."""
+    moment = time.time() if now is None else now
+    done: list[Settled] = []
+    for intent in load_intents(repo.backend):
+        if moment - intent.created < min_age:
+            continue
+        with sessions() as db:
+            try:
+                done.append(settle(db, repo, intent))
+            except StorageError:
+                log.exception("could not settle publish intent %s of %s", intent.id,
+                              intent.name)
+            finally:
+                db.rollback()
+    return done
+
+
+def settle_when_done(db: DbSession, repo: FileRepo, intent: Intent) -> None:
+    """When the session's transaction ends: after a commit, remove the intent; otherwise
+    settle it at once, in a new transaction."""
+    _Watch(db, repo, intent)
+
+
+class _Watch:
+    def __init__(self, db: DbSession, repo: FileRepo, intent: Intent) -> None:
+        self.repo = repo
+        self.intent = intent
+        self.committed = False
+        self.done = False
+        event.listen(db, "after_commit", self._committed)
+        event.listen(db, "after_transaction_end", self._ended)
+
+    def _committed(self, _db: DbSession) -> None:
+        self.committed = True
+
+    def _ended(self, db: DbSession, transaction: SessionTransaction) -> None:
+        if self.done or transaction.parent is not None:   # a flush's or a savepoint's end
+            return
+        self.done = True
+        try:
+            if self.committed:
+                remove_intent(self.repo.backend, self.intent)
+                return
+            with DbSession(bind=db.get_bind()) as fresh:
+                try:
+                    settle(fresh, self.repo, self.intent)
+                finally:
+                    fresh.rollback()
+        except Exception:    # the intent stays: the next start or check settles it
+            log.exception("could not settle publish intent %s of %s", self.intent.id,
+                          self.intent.name)
+
+
+def _on_record(db: DbSession, intent: Intent) -> bool:
+    """Whether the version the intent made exists (current, old or deleted)."""
+    for model in (Image, OldImage, FileArchive):
+        stamps = db.scalars(select(model.timestamp).where(model.name == intent.name,
+                                                          model.sha1 == intent.sha1))
+        if any(mw_timestamp(utc(stamp)) == intent.timestamp for stamp in stamps):
+            return True
+    return False
+
+
+def _put_back(db: DbSession, repo: FileRepo, intent: Intent, current: Image | None) -> str:
+    backend = repo.backend
+    public = repo.public_path(intent.name)
+    archive = repo.archive_path(intent.archive_name) if intent.archive_name else ""
+    outcome = "unchanged"
+    if _holds(backend, public, intent.sha1, intent.size):
+        if intent.moved_from and not backend.exists(intent.moved_from):
+            backend.copy(public, intent.moved_from, overwrite=False)
+        if current is None:
+            backend.delete(public, missing_ok=True)
+        elif archive and _holds(backend, archive, current.sha1, current.size):
+            backend.copy(archive, public, overwrite=True)
+        else:
+            log.error("publish intent %s: no stored copy of the recorded version of %s",
+                      intent.id, intent.name)
+            return "unrestorable"
+        outcome = "restored"
+    if archive and not _archive_named(db, intent):
+        backend.delete(archive, missing_ok=True)
+    return outcome
+
+
+def _archive_named(db: DbSession, intent: Intent) -> bool:
+    return db.scalars(select(OldImage.id).where(
+        OldImage.name == intent.name, OldImage.archive_name == intent.archive_name)
+        .limit(1)).first() is not None
+
+
+def _holds(backend: StorageBackend, path: str, sha1_base36: str | None, size: int) -> bool:
+    """Whether the object at ``path`` has this content (size first, then the SHA-1)."""
+    if not sha1_base36:
+        return False
+    try:
+        if backend.stat(path).size != size:
+            return False
+        return content_sha1(backend, path) == sha1_hex(sha1_base36)
+    except NotFound:
+        return False
