@@ -88,7 +88,6 @@ def _namespace_lookup(site_name: str) -> dict[str, int]:
 
 def parse_title(text: str, default_ns: int = NS_MAIN, site_name: str = "Project") -> Title:
     """Normalise a user-given title; raises InvalidTitle with MediaWiki's reason message."""
-    raw = text
     text = unicodedata.normalize("NFC", text)
     text = _BIDI.sub("", text)
     text = _SPACES.sub(" ", text).strip(" ")
@@ -106,6 +105,8 @@ def parse_title(text: str, default_ns: int = NS_MAIN, site_name: str = "Project"
             namespace, text = found, rest.strip(" ")
             if not text:
                 raise InvalidTitle(Message("title-invalid-empty"))
+    if text.startswith(":"):        # one leading colon was the main-namespace marker
+        raise InvalidTitle(Message("title-invalid-leading-colon"))
     match = _ILLEGAL.search(text)
     if match:
         raise InvalidTitle(Message("title-invalid-characters", (match.group(0),)))
@@ -116,8 +117,5 @@ def parse_title(text: str, default_ns: int = NS_MAIN, site_name: str = "Project"
         raise InvalidTitle(Message("title-invalid-magic-tilde"))
     if len(text.encode()) > MAX_TITLE_BYTES and namespace != NS_SPECIAL:
         raise InvalidTitle(Message("title-invalid-too-long", (MAX_TITLE_BYTES,)))
-    if namespace in (NS_FILE, NS_MEDIA) and (":" in text or "/" in text):
-        pass
     text = text[0].upper() + text[1:]
-    del raw
     return Title(namespace, text)

@@ -231,3 +231,13 @@ def test_testactions(anon: ApiClient, uploader: ApiClient, plain: ApiClient) -> 
     assert full == {"upload": [{"code": "permissiondenied", "text": (
         "The action you have requested is limited to users in one of the groups: "
         "[[RefWiki:Administrators|Administrators]], uploader.")}]}
+
+
+def test_a_title_with_a_second_leading_colon_is_invalid(wiki: Wiki, anon: ApiClient) -> None:
+    """One leading colon marks the main namespace; another one is refused."""
+    reply = anon.get(action="query", titles="::Foo|File::Bar.png", prop="info",
+                     formatversion="2")
+    assert sorted((page["title"], page["invalidreason"], page["invalid"])
+                  for page in reply["query"]["pages"]) == [
+        (title, "The requested page title contains an invalid colon at the beginning.", True)
+        for title in ("::Foo", "File::Bar.png")]

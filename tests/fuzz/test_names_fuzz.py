@@ -5,7 +5,7 @@ titles parse or raise InvalidTitle."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from wikiupload.titles import InvalidTitle, parse_title
@@ -48,12 +48,11 @@ def test_titles_parse_or_are_invalid(text: str) -> None:
     except InvalidTitle:
         return
     assert title.text and not title.text.startswith(" ")
-    assume(not title.text.startswith(":"))     # see the known difference below
     assert parse_title(title.prefixed()) == title
 
 
-@pytest.mark.xfail(strict=True, reason="titles.py keeps a second leading colon; MediaWiki "
-                                       "refuses it (title-invalid-leading-colon)")
-def test_a_title_never_starts_with_a_colon() -> None:
-    with pytest.raises(InvalidTitle):
-        parse_title("::")
+@pytest.mark.parametrize("text", ["::", "::Foo", "File::Foo.png", ": :Foo"])
+def test_a_title_never_starts_with_a_colon(text: str) -> None:
+    with pytest.raises(InvalidTitle) as raised:
+        parse_title(text)
+    assert raised.value.message.key == "title-invalid-leading-colon"
