@@ -220,7 +220,8 @@ class Settings:
         8, "Uploads one user (or address) may have in progress at once, across all server "
            "processes; 0: no limit.")
     upload_lease_seconds: int = _setting(
-        3600, "How long a slot of an upload in progress counts if its process dies.")
+        3600, "How long a slot of an upload in progress counts if its process dies on "
+              "another host (a process on the same host frees it at once).")
     refuse_oversized_filesize: bool = _setting(
         True, "Refuse a chunked upload whose filesize is above max_upload_size "
               "(file-too-large) instead of clamping it with a warning as MediaWiki does.")
