@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import quote
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.config import Settings
@@ -50,9 +50,46 @@ def page_title(page: Page) -> Title:
     return Title(page.namespace, page.title.replace("_", " "))
 
 
+# Several times in every upload: built once.
+_FIND_PAGE = select(Page).where(Page.namespace == bindparam("namespace"),
+                                Page.title == bindparam("title"))
+_ADD_EDIT = (update(User).where(User.id == bindparam("user_id"))
+             .values(edit_count=User.edit_count + 1)
+             .execution_options(synchronize_session=False))
+_KNOWN_PAGES = "wikiupload.pages.known"
+
+
+def _known_pages(db: DbSession) -> dict[tuple[int, str], Page] | None:
+    """Pages by (namespace, DB key) found or created in the current transaction (None
+    outside one), so that an upload, which asks for its file page several times, reads it
+    once. Held here, they also stay in the session's identity map (it keeps only objects
+    that something refers to)."""
+    transaction = db.get_transaction()
+    if transaction is None:
+        return None
+    stored = db.info.get(_KNOWN_PAGES)
+    if stored is None or stored[0] is not transaction:
+        stored = db.info[_KNOWN_PAGES] = (transaction, {})
+    known: dict[tuple[int, str], Page] = stored[1]
+    return known
+
+
+def _remember(db: DbSession, page: Page) -> None:
+    known = _known_pages(db)
+    if known is not None:
+        known[(page.namespace, page.title)] = page
+
+
 def find_page(db: DbSession, title: Title) -> Page | None:
-    return db.scalars(select(Page).where(Page.namespace == title.namespace,
-                                         Page.title == title.db_key)).first()
+    key = (title.namespace, title.db_key)
+    known = _known_pages(db)
+    page = known.get(key) if known is not None else None
+    if page is not None and inspect(page).persistent and page not in db.deleted:
+        return page          # still in this session, not deleted since
+    page = db.scalars(_FIND_PAGE, {"namespace": key[0], "title": key[1]}).first()
+    if page is not None:
+        _remember(db, page)  # the query may have begun the transaction
+    return page
 
 
 def find_pages(db: DbSession, titles: Iterable[Title]) -> dict[Title, Page]:
@@ -112,6 +149,7 @@ def save_page(db: DbSession, title: Title, text: str, comment: str, user: Actor,
                     length=0, content_model=content_model_for(title))
         db.add(page)
         db.flush()
+        _remember(db, page)
     data = text.encode()
     revision = Revision(page_id=page.id, parent_id=page.latest, user_id=user.id,
                         user_text=user.name, timestamp=now, comment=comment, content=text,
@@ -122,9 +160,8 @@ def save_page(db: DbSession, title: Title, text: str, comment: str, user: Actor,
     page.latest = revision.id
     page.touched = now
     page.length = len(data)
-    if count_edit and user.id:
-        db.execute(update(User).where(User.id == user.id)
-                   .values(edit_count=User.edit_count + 1))
+    if count_edit and user.id:   # in the row only: a User loaded in the session keeps its count
+        db.execute(_ADD_EDIT, {"user_id": user.id})
     db.flush()
     return revision
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from wikiupload.auth.users import create_user
 from wikiupload.db.models import Page, User
@@ -73,3 +73,34 @@ def test_urls(wiki_factory: Callable[..., Wiki]) -> None:
     assert page_url(settings, title) == "https://media.example.org/wiki/File:A_b%26c%3F.png"
     assert edit_url(settings, Title(4, "X")) == (
         "https://media.example.org/index.php?title=RefWiki:X&action=edit")
+
+
+def test_a_page_found_in_a_transaction_is_fetched_again_by_id(
+        wiki_factory: Callable[..., Wiki]) -> None:
+    """find_page asks the database once per title and transaction; a page deleted since is
+    not returned, and a new transaction asks again."""
+    wiki = wiki_factory()
+    title = Title(6, "Cached.png")
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with wiki.db() as db:
+        user = create_user(db, "Editor", "Editor-password-1", [])
+        save_page(db, title, "text", "first", user, timestamp=WHEN)
+        db.commit()
+    event.listen(wiki.engine, "before_cursor_execute", count)
+    try:
+        with wiki.db() as db:
+            first = find_page(db, title)
+            asked = len(statements)
+            assert first is not None and find_page(db, title) is first
+            assert len(statements) == asked            # no query the second time
+            db.delete(first)
+            assert find_page(db, title) is None         # deleted in this transaction
+            db.rollback()
+            again = find_page(db, title)                # a new transaction asks again
+            assert again is not None and len(statements) > asked
+    finally:
+        event.remove(wiki.engine, "before_cursor_execute", count)

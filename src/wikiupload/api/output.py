@@ -28,6 +28,10 @@ class JsonNull:
 JSON_NULL = JsonNull()
 
 
+# Values that every format version keeps as they are (exact types: bool is not one of them).
+_UNCHANGED = frozenset({str, int, float})
+
+
 def for_formatversion(value: Any, fv2: bool) -> Any:
     """fv1: True -> "" and False keys dropped; fv2: plain booleans. None values are dropped."""
     if isinstance(value, dict):
@@ -35,10 +39,11 @@ def for_formatversion(value: Any, fv2: bool) -> Any:
         for key, item in value.items():
             if item is None or (item is False and not fv2):
                 continue
-            out[key] = for_formatversion(item, fv2)
+            out[key] = item if type(item) in _UNCHANGED else for_formatversion(item, fv2)
         return out
     if isinstance(value, (list, tuple)):
-        return [for_formatversion(item, fv2) for item in value if item is not None]
+        return [item if type(item) in _UNCHANGED else for_formatversion(item, fv2)
+                for item in value if item is not None]
     if isinstance(value, Fv1Bool):
         return value.value
     if isinstance(value, JsonNull):

@@ -123,7 +123,8 @@ def limiter_keys(user: Principal, ip: str, action: str, settings: Any) -> list[L
     if not limits or user.can("noratelimit"):
         return []
     newbie = not user.can("autoconfirmed")
-    subnet = _subnet(ip)
+    # Parsing the address is the costly part of a ping that counts nothing: only if needed.
+    subnet = _subnet(ip) if "subnet-all" in limits or newbie and "subnet" in limits else None
     keys: list[LimiterKey] = []
 
     def add(name: str, limit: tuple[int, int]) -> None:

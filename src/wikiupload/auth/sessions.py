@@ -8,13 +8,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.models import Session as SessionRow
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuv"
 REFRESH_AFTER = 60
+# Read on every request: built once, columns only (no ORM object to track).
+_LOAD = select(SessionRow.id, SessionRow.data, SessionRow.user_id, SessionRow.expires).where(
+    SessionRow.id == bindparam("id"))
 
 
 def new_session_id() -> str:
@@ -85,12 +88,11 @@ def load(db: DbSession, session_id: str | None, now: int | None = None) -> Sessi
     now = int(time.time()) if now is None else now
     if not session_id:
         return SessionState()
-    row = db.get(SessionRow, session_id)
+    row = db.execute(_LOAD, {"id": session_id}).first()
     if row is None or row.expires < now:
         return SessionState()
-    state = SessionState(id=row.id, data=json.loads(row.data), user_id=row.user_id,
-                         expires=row.expires)
-    return state
+    return SessionState(id=row.id, data=json.loads(row.data), user_id=row.user_id,
+                        expires=row.expires)
 
 
 def save(db: DbSession, state: SessionState, lifetime: int, now: int | None = None) -> bool:

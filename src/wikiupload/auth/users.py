@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth import grants as grant_table
@@ -131,22 +131,37 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# Everything a request needs about its caller, in one statement (run on every request): the
+# user, one row per explicit group (or one without a group), and the bot password's grants.
+_CALLER = (
+    select(User.id, User.name, User.registration, User.edit_count, UserGroup.group,
+           UserGroup.expiry, BotPassword.grants)
+    .outerjoin(UserGroup, UserGroup.user_id == User.id)
+    .outerjoin(BotPassword, and_(BotPassword.user_id == User.id,
+                                 BotPassword.app_id == bindparam("app_id")))
+    .where(User.id == bindparam("user_id"))
+    .order_by(UserGroup.group)
+)
+
+
 def principal(db: DbSession, settings: Settings, user_id: int,
               bot_app_id: str | None = None) -> Principal | None:
     """The effective identity for a user id, restricted by a bot password's grants."""
-    user = db.get(User, user_id)
-    if user is None:
+    rows = db.execute(_CALLER, {"user_id": user_id, "app_id": bot_app_id}).all()
+    if not rows:
         return None
-    groups = explicit_groups(db, user_id)
+    first = rows[0]
+    now = datetime.now(UTC)
+    groups = tuple(row.group for row in rows if row.group is not None
+                   and (row.expiry is None or _aware(row.expiry) > now))
     rights = rights_for_groups(settings, groups + IMPLICIT_USER_GROUPS)
     if bot_app_id is not None:
-        bot = db.get(BotPassword, (user_id, bot_app_id))
-        if bot is None:
+        if first.grants is None:
             return None
-        allowed = grant_table.rights_for_grants(json.loads(bot.grants))
+        allowed = grant_table.rights_for_grants(json.loads(first.grants))
         rights = [r for r in rights if r in allowed]
-    return Principal(user.id, user.name, groups, tuple(rights), bot_app_id,
-                     _aware(user.registration), user.edit_count)
+    return Principal(first.id, first.name, groups, tuple(rights), bot_app_id,
+                     _aware(first.registration), first.edit_count)
 
 
 def find_user(db: DbSession, name: str) -> User | None:

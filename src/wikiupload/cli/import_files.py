@@ -139,7 +139,7 @@ def import_one(wiki: Wiki, path: Path, args: argparse.Namespace, cookies: dict[s
         if args.ignore_warnings:
             body["ignorewarnings"] = "1"
         upload = UploadedFile(field="file", filename=name, content_type=None, path=temp,
-                              size=size, sha1=sha1.hexdigest())
+                              size=size, received_sha1=sha1.hexdigest())
         request = HttpRequest(method="POST", query={}, body=body, files={"file": upload},
                               headers={}, cookies=cookies, client_ip="127.0.0.1")
         response = handle(wiki, request)

@@ -26,6 +26,10 @@ __all__ = [
 ]
 
 DEFAULT_FILE_FIELDS = frozenset({"file", "chunk"})
+# File parts whose SHA-1 is computed when first asked for, not while they arrive: a chunk's
+# own hash is seldom needed (the running hash of the whole upload reads the chunk anyway).
+LAZY_HASH_FIELDS = frozenset({"chunk"})
+HASH_BLOCK = 1024 * 1024
 
 
 class FormError(ValueError):
@@ -68,14 +72,25 @@ async def with_idle_timeout(stream: AsyncIterator[bytes],
 
 @dataclass
 class UploadedFile:
-    """A file part spooled to disk."""
+    """A file part spooled to disk. Its SHA-1 (hex) was computed while it arrived, or is
+    computed from the spooled file on first use (``received_sha1`` is then "")."""
 
     field: str
     filename: str | None
     content_type: str | None
     path: Path
     size: int
-    sha1: str
+    received_sha1: str = ""
+
+    @property
+    def sha1(self) -> str:
+        if not self.received_sha1:
+            digest = hashlib.sha1()
+            with open(self.path, "rb") as stream:
+                while block := stream.read(HASH_BLOCK):
+                    digest.update(block)
+            self.received_sha1 = digest.hexdigest()
+        return self.received_sha1
 
     def discard(self) -> None:
         """Delete the spooled file (missing files are ignored)."""
@@ -96,19 +111,21 @@ class FormData:
 
 
 class _FileSink:
-    """Streams one part into a temp file, hashing it on the way."""
+    """Streams one part into a temp file, hashing it on the way (unless ``hash_now`` is
+    False: then it is hashed when asked for)."""
 
-    def __init__(self, start: PartStart, spool_dir: Path) -> None:
+    def __init__(self, start: PartStart, spool_dir: Path, hash_now: bool = True) -> None:
         self.start = start
         fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
         self.fd: int | None = fd
         self.path = Path(name)
         self.size = 0
-        self._sha1 = hashlib.sha1()
+        self._sha1 = hashlib.sha1() if hash_now else None
 
     def write(self, data: bytes) -> None:
         assert self.fd is not None
-        self._sha1.update(data)
+        if self._sha1 is not None:
+            self._sha1.update(data)
         self.size += len(data)
         written = os.write(self.fd, data)
         while written < len(data):  # short writes are rare but allowed
@@ -127,7 +144,7 @@ class _FileSink:
             content_type=self.start.content_type,
             path=self.path,
             size=self.size,
-            sha1=self._sha1.hexdigest(),
+            received_sha1=self._sha1.hexdigest() if self._sha1 is not None else "",
         )
 
     def abort(self) -> None:
@@ -175,11 +192,13 @@ class _FormBuilder:
     """Turns parser events into a FormData, owning the temp files it creates."""
 
     def __init__(self, spool_dir: Path, max_field_bytes: int, file_fields: frozenset[str],
-                 max_text_bytes: int | None = None) -> None:
+                 max_text_bytes: int | None = None,
+                 lazy_hash_fields: frozenset[str] = frozenset()) -> None:
         self._spool_dir = spool_dir
         self._max_field_bytes = max_field_bytes
         self._budget = _TextBudget(max_text_bytes)
         self._file_fields = file_fields
+        self._lazy_hash_fields = lazy_hash_fields
         self._sink: _FileSink | _FieldSink | None = None
         self.form = FormData()
 
@@ -194,7 +213,8 @@ class _FormBuilder:
 
     def _open_sink(self, start: PartStart) -> _FileSink | _FieldSink:
         if start.filename is not None or start.name in self._file_fields:
-            return _FileSink(start, self._spool_dir)
+            return _FileSink(start, self._spool_dir,
+                             hash_now=start.name not in self._lazy_hash_fields)
         return _FieldSink(start, self._max_field_bytes, self._budget)
 
     def _close_sink(self) -> None:
@@ -226,17 +246,21 @@ async def read_multipart(
     file_fields: frozenset[str] = DEFAULT_FILE_FIELDS,
     max_text_bytes: int | None = None,
     idle_timeout: float | None = None,
+    lazy_hash_fields: frozenset[str] = LAZY_HASH_FIELDS,
 ) -> FormData:
     """Parse a multipart/form-data body, spooling file parts into ``spool_dir``.
 
     Parts with a filename, or named in ``file_fields``, become UploadedFile
     objects; the others become text fields (last value wins), each at most
-    ``max_field_bytes`` and together at most ``max_text_bytes``. A body that
-    stalls for ``idle_timeout`` seconds raises BodyTimeout. On any error all
+    ``max_field_bytes`` and together at most ``max_text_bytes``. File parts are
+    hashed as they arrive, except those named in ``lazy_hash_fields`` (hashed on
+    first use of ``sha1``). A body that stalls for ``idle_timeout`` seconds raises
+    BodyTimeout. On any error all
     temp files are deleted before the exception propagates.
     """
     parser = MultipartParser(_boundary_bytes(boundary))
-    builder = _FormBuilder(spool_dir, max_field_bytes, file_fields, max_text_bytes)
+    builder = _FormBuilder(spool_dir, max_field_bytes, file_fields, max_text_bytes,
+                           lazy_hash_fields)
     received = 0
     try:
         async for chunk in with_idle_timeout(stream, idle_timeout):

@@ -250,7 +250,7 @@ def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
         name = match.group(1).lower()
         quoted, token = match.group(2), match.group(3)
         if quoted is not None:
-            param_value = _QUOTED_PAIR_RE.sub(r"\1", quoted)
+            param_value = _QUOTED_PAIR_RE.sub(r"\1", quoted) if "\\" in quoted else quoted
         else:
             param_value = (token or "").strip()
         if name.endswith("*"):

@@ -7,14 +7,16 @@ PostScript) and a set of common binary containers; anything else is
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 
 SAMPLE_BYTES = 1024 * 1024  # what libmagic reads
 ENCODING_BYTES = 65536       # what it looks at to decide text or binary
 MARKUP_WINDOW = 4096
+JSON_PROBE_BYTES = 4096
 
-_NON_TEXT = frozenset(range(0, 7)) | frozenset(range(14, 27)) | frozenset(range(28, 32)) | {127}
+_NON_TEXT = bytes([*range(0, 7), *range(14, 27), *range(28, 32), 127])
 _HTML = re.compile(
     rb"<(?:title|script|style|table|head|html)[\s>]|<a\s+href=|<!doctype\s+html", re.I)
 _TRAILING_COMMA = re.compile(r",\s*([\]}])")
@@ -75,7 +77,19 @@ def _binary_type(head: bytes) -> str:
 
 def is_text(data: bytes) -> bool:
     """Whether ``file`` would call these bytes text (ASCII, UTF-8, ISO-8859 or extended)."""
-    return not _NON_TEXT.intersection(data)
+    return len(data.translate(None, _NON_TEXT)) == len(data)
+
+
+def _may_be_json(data: bytes) -> bool:
+    """Whether the first non-blank character (of the text as decoded for the JSON check)
+    opens a JSON document: decoded piece by piece, so other text is not decoded whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    for start in range(0, len(data), JSON_PROBE_BYTES):
+        end = start + JSON_PROBE_BYTES
+        text = decoder.decode(data[start:end], final=end >= len(data)).lstrip()
+        if text:
+            return text[0] in "{["
+    return False
 
 
 def _looks_like_json(text: str) -> bool:
@@ -90,32 +104,53 @@ def _looks_like_json(text: str) -> bool:
 
 
 def _looks_like_csv(data: bytes) -> bool:
-    """Comma-separated: the same number (>= 1) of unquoted commas on each of the first lines."""
+    """Comma-separated: the same number (>= 1) of unquoted commas on each of the first lines.
+
+    A double quote opens a quoted stretch and the next one closes it; commas and newlines in
+    it do not count. The stretches between quotes and newlines are found and counted with
+    bytes methods, so the cost follows the number of quotes and lines looked at, not bytes.
+    """
+    if b"\n" not in data:
+        return False
     fields = newlines = expected = 0
-    in_quote = False
-    for byte in data:
-        if in_quote:
-            in_quote = byte != 0x22
-        elif byte == 0x22:
-            in_quote = True
-        elif byte == 0x2C:
-            fields += 1
-        elif byte == 0x0A:
-            newlines += 1
-            if expected == 0:
-                if fields == 0:
-                    return False
-                expected = fields
-            elif fields != expected:
+    pos, size = 0, len(data)
+    next_quote = data.find(b'"')
+    next_newline = data.find(b"\n")
+    while pos < size:
+        if next_quote < 0:
+            next_quote = size
+        if next_newline < 0:
+            next_newline = size
+        end = min(next_quote, next_newline)
+        fields += data.count(b",", pos, end)
+        if end == size:
+            break
+        if end == next_quote:   # skip the quoted stretch, up to and with its closing quote
+            close = data.find(b'"', end + 1)
+            if close < 0:
+                break
+            pos = close + 1
+            next_quote = data.find(b'"', pos)
+            if next_newline < pos:
+                next_newline = data.find(b"\n", pos)
+            continue
+        newlines += 1
+        if expected == 0:
+            if fields == 0:
                 return False
-            if newlines == 10:
-                return True
-            fields = 0
+            expected = fields
+        elif fields != expected:
+            return False
+        if newlines == 10:
+            return True
+        fields = 0
+        pos = end + 1
+        next_newline = data.find(b"\n", pos)
     return expected > 0 and newlines > 2
 
 
 def _text_type(data: bytes) -> str:
-    if _looks_like_json(data.decode("utf-8", errors="replace")):
+    if _may_be_json(data) and _looks_like_json(data.decode("utf-8", errors="replace")):
         return "application/json"
     if _looks_like_csv(data):
         return "text/csv"

@@ -18,7 +18,7 @@ from wikiupload.upload.chunks import ChunkSessions, touch
 from wikiupload.upload.pipeline import check_stash_quota
 from wikiupload.upload.stash import FileFacts, UploadStash
 from wikiupload.upload.status import set_status
-from wikiupload.upload.warnings import Candidate, check_warnings
+from wikiupload.upload.warnings import Candidate, check_name_warnings, check_warnings
 
 if TYPE_CHECKING:
     from wikiupload.api.context import ApiContext
@@ -79,11 +79,7 @@ class ChunkPipeline:
 
     def _name_warnings(self, name: str, name_warnings: dict[str, Any]) -> dict[str, Any]:
         """Warnings that depend on the name only (content warnings wait for the whole file)."""
-        found = check_warnings(self.ctx.db, Candidate(name, "0" * 40, self.chunk.size + 1),
-                               name_warnings, size_warning=0, may_see_deleted=False)
-        found.pop("duplicate", None)
-        found.pop("duplicate-archive", None)
-        return found
+        return check_name_warnings(self.ctx.db, name, name_warnings)
 
     # -- storing ------------------------------------------------------------------------
 

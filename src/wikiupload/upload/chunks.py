@@ -17,7 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
@@ -57,6 +57,10 @@ class RunningHashes:
 
 
 HASHES = RunningHashes()
+# A session's row, locked for the chunk being added (every chunk: built once).
+# populate_existing: the row may already be in the session, read before the lock.
+_LOCKED = (select(StashedFile).where(StashedFile.key == bindparam("key")).with_for_update()
+           .execution_options(populate_existing=True))
 
 
 def _data(chunk: UploadedFile) -> ChunkData:
@@ -95,9 +99,7 @@ class ChunkSessions:
         return row
 
     def locked(self, key: str) -> StashedFile | None:
-        query = select(StashedFile).where(StashedFile.key == key).with_for_update()
-        # populate_existing: the row may already be in the session, read before the lock
-        return self.stash.db.scalars(query.execution_options(populate_existing=True)).first()
+        return self.stash.db.scalars(_LOCKED, {"key": key}).first()
 
     def append(self, row: StashedFile, chunk: UploadedFile) -> None:
         digest = HASHES.take(row.key, row.size)

@@ -25,7 +25,7 @@ from wikiupload.upload.publish import Published, PublishRequest, lock_stashed, p
 from wikiupload.upload.sources import UploadSource
 from wikiupload.upload.stash import FileFacts, UploadStash
 from wikiupload.upload.status import get_status, set_status
-from wikiupload.upload.warnings import Candidate, check_warnings
+from wikiupload.upload.warnings import Candidate, check_warnings, look_up_name
 from wikiupload.watchlist import wants_watch
 
 if TYPE_CHECKING:
@@ -69,24 +69,27 @@ class UploadPipeline:
 
     def run(self) -> Outcome:
         name, name_warnings = self._verify()
+        lookup = look_up_name(self.ctx.db, name)   # once: rights, warnings, watching
         if not self.options.stash:
-            self._check_title_rights(name)
+            self._check_title_rights(name, lookup.current)
         candidate = Candidate(name, self.source.sha1, self.source.size)
         warnings = check_warnings(
             self.ctx.db, candidate, name_warnings,
             size_warning=self.settings.upload_size_warning,
             may_see_deleted=self.ctx.user.can("deletedhistory"),
-            foreign_duplicates=foreign_duplicates(self.ctx.wiki, self.source.sha1))
+            foreign_duplicates=foreign_duplicates(self.ctx.wiki, self.source.sha1),
+            lookup=lookup)
         if warnings and not self.options.ignore_warnings:
             return Outcome(name, warnings, stashed=self._stash_or_none())
         if self.options.stash:
             return Outcome(name, warnings, stashed=self._stash())
         check_rate_limit(self.ctx)     # as late as MediaWiki throttles: after the warnings
         check_can_apply(self.ctx.user, self.options.tags)
+        exists = lookup.current is not None
         if self.options.run_async and self.source.stashed is not None:
-            self._queue_publish(name, self.source.stashed)
+            self._queue_publish(name, self.source.stashed, exists)
             return Outcome(name, warnings, queued=True)
-        return Outcome(name, warnings, published=self._publish(name))
+        return Outcome(name, warnings, published=self._publish(name, exists))
 
     # -- verification ---------------------------------------------------------------------
 
@@ -134,8 +137,7 @@ class UploadPipeline:
 
     # -- rights on the title ------------------------------------------------------------
 
-    def _check_title_rights(self, name: str) -> None:
-        current = self.ctx.db.get(Image, name)
+    def _check_title_rights(self, name: str, current: Image | None) -> None:
         if current is None:
             self._check_shared_title(name)
             return
@@ -187,7 +189,7 @@ class UploadPipeline:
                 raise
             return None
 
-    def _queue_publish(self, name: str, row: StashedFile) -> None:
+    def _queue_publish(self, name: str, row: StashedFile, exists: bool) -> None:
         status = get_status(self.ctx.db, row.user_id, row.key)
         if status is not None and status.get("result") == "Poll":
             raise ApiError("apierror-publishfailed", code="publishfailed")
@@ -197,20 +199,20 @@ class UploadPipeline:
             "key": row.key, "user_id": row.user_id, "name": name,
             "comment": self.options.comment, "text": self.options.text,
             "tags": list(self.options.tags), "facts": asdict(self._file_facts()),
-            "watch": self._watches(name),
+            "watch": self._watches(name, exists),
             "watch_expiry": None if expiry is None else format_expiry(expiry)})
 
-    def _watches(self, name: str) -> bool:
-        """Whether publishing adds the file page to the uploader's watchlist."""
-        exists = self.ctx.db.get(Image, name) is not None
+    def _watches(self, name: str, exists: bool) -> bool:
+        """Whether publishing adds the file page to the uploader's watchlist (``exists``:
+        the file has a current version)."""
         title = Title(NS_FILE, name.replace("_", " "))
         return self.options.watch or wants_watch(self.ctx.db, self.settings, self.ctx.user,
                                                  title, self.options.watchlist, exists)
 
-    def _publish(self, name: str) -> Published:
+    def _publish(self, name: str, exists: bool) -> Published:
         request = PublishRequest(name, self._file_facts(), self.ctx.user, self.options.comment,
                                  self.options.text, self.options.tags,
-                                 watch=self._watches(name),
+                                 watch=self._watches(name, exists),
                                  watch_expiry=self.options.watch_expiry)
         try:
             if self.source.stashed is not None:

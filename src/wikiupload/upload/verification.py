@@ -31,6 +31,7 @@ TEXT_WINDOW = 1024 * 1024
 TEXT_OVERLAP = 8192
 _DOCTYPE_HTML = re.compile(r"<!doctype *x?html", re.I)
 _HTML_TAGS = ("<body", "<head", "<html", "<script")
+_SCRIPT_KEYWORDS = ("ecma", "java")   # each of _SCRIPT_PATTERNS needs one of them
 _SCRIPT_PATTERNS = (
     re.compile(r"type\s*=\s*['\"]?\s*(?:\w*/)?(?:ecma|java)", re.I | re.S),
     re.compile(r"(?:href|src|data)\s*=\s*['\"]?\s*(?:ecma|java)script:", re.I | re.S),
@@ -184,11 +185,20 @@ def verify_extension(mime: str, extension: str) -> bool:
 
 
 def _script_in(text: str, check_tags: bool = True) -> bool:
-    if _DOCTYPE_HTML.search(text):
+    """HTML or a script reference in lower-cased ``text`` (see :func:`_windows`).
+
+    The regular expressions are case-insensitive and slow on large texts; each runs only
+    where a plain substring test finds what it needs (none of these letters has a case
+    variant beyond ASCII, in ``re.IGNORECASE`` or in ``str.lower``).
+    """
+    if "<!doctype" in text and _DOCTYPE_HTML.search(text):
         return True
     if check_tags and any(tag in text for tag in _HTML_TAGS):
         return True
-    decoded = decode_char_references(text)
+    decoded = decode_char_references(text) if "&" in text else text
+    folded = decoded.lower() if decoded is not text else text
+    if not any(keyword in folded for keyword in _SCRIPT_KEYWORDS):
+        return False
     return any(pattern.search(decoded) for pattern in _SCRIPT_PATTERNS)
 
 
@@ -218,7 +228,7 @@ def detect_script(path: str | os.PathLike[str], mime: str, extension: str) -> bo
         text = window.strip(" \t\n\r\0\x0b") if first else window
         if first and not text:
             return False
-        if first and _DOCTYPE_HTML.search(text):
+        if first and "<!doctype" in text and _DOCTYPE_HTML.search(text):
             return True
         if first and (extension == "svg" or mime.startswith("image/svg")) \
                 and has_unsafe_xml_encoding(path):

@@ -102,6 +102,22 @@ def test_httpx_form(tmp_path: Path) -> None:
     uploaded.discard()  # already gone: no error
 
 
+def test_chunk_parts_are_hashed_on_first_use(tmp_path: Path) -> None:
+    """A chunk is not hashed while it arrives; its SHA-1 is still the right one when asked."""
+    content = bytes(range(256)) * 5000
+    body = body_of(
+        part('Content-Disposition: form-data; name="chunk"; filename="blob"', content),
+        part('Content-Disposition: form-data; name="file"; filename="f.png"', content),
+    )
+    form = read(body, tmp_path, piece_size=4096)
+    chunk, file = form.files["chunk"], form.files["file"]
+    assert chunk.received_sha1 == ""
+    assert file.received_sha1 == hashlib.sha1(content).hexdigest()
+    assert chunk.sha1 == file.sha1
+    assert chunk.received_sha1 == chunk.sha1   # computed once
+    form.discard_files()
+
+
 def test_file_fields_and_filenames_decide_spooling(tmp_path: Path) -> None:
     body = body_of(
         part('Content-disposition: form-data; name="chunk"', b"raw chunk\r", newline=b"\n"),

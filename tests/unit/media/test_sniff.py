@@ -129,6 +129,29 @@ def test_internet_explorer_versions_differ() -> None:
     assert strict[3] != "text/xml" and strict[0] == "text/xml"     # ie07.strict keeps xml out
 
 
+def test_internet_explorer_counts_only_bytes_before_a_stop() -> None:
+    """IE 7 stops sampling at a complete RDF feed: the control bytes after it do not make the
+    content binary; IE 5 and 6 know no RDF tag, sample on and find it binary."""
+    feed = (b"<rdf:RDF x http://www.w3.org/1999/02/22-rdf-syntax-ns# http://purl.org/rss/1.0/"
+            + b"\x01" * 100)
+    assert ie_mime_types(feed, "") == ["application/octet-stream"] * 2 + ["text/plain"] * 3
+    xbm = b"#define x_width 1\n#define x_height 1\nstatic char x_bits[] = {" + b"\x01" * 100
+    assert set(ie_mime_types(xbm, "text/plain")) == {"image/x-bitmap"}
+
+
+def test_text_sniffing_of_large_samples(tmp_path: Path) -> None:
+    """Text made of high-bit bytes is plain text, whatever its size; commas count outside
+    quotes only, also when a quoted field spans lines."""
+    high = bytes(range(128, 256)) * 8192
+    assert guess_mime_type(samples.write(tmp_path, "high", high)) == "text/plain"
+    quoted = b'a,"b\nc,d",e\n1,2,3\n4,5,6\n' + b"7,8,9\n" * 20
+    assert guess_mime_type(samples.write(tmp_path, "quoted", quoted)) == "text/csv"
+    uneven = b'a,"b\nc",d\n1,2\n3\n4,5\n'
+    assert guess_mime_type(samples.write(tmp_path, "uneven", uneven)) == "text/plain"
+    spaced = "\u3000\u00a0 {\"a\": 1}".encode()
+    assert guess_mime_type(samples.write(tmp_path, "spaced", spaced)) == "application/json"
+
+
 def test_binary_stl(tmp_path: Path) -> None:
     data = b"\0" * 80 + struct.pack("<I", 1) + b"\0" * 50
     assert guess_mime_type(samples.write(tmp_path, "f", data)) == "application/sla"
