@@ -14,9 +14,20 @@ from its start, so a second connection would wait on it. Callers commit.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
@@ -80,28 +91,35 @@ def _lock_holder(db: DbSession, holder: str) -> None:
                    {"holder": "upload_lease:" + holder})
 
 
+# One statement takes a slot: a new lease, inserted only while fewer than ``limit`` live ones
+# exist for the holder (expired ones do not count; cleanup deletes them).
+_LEASES = cast(Table, UploadLease.__table__)
+_LIVE = (select(func.count(_LEASES.c.id))
+         .where(_LEASES.c.holder == bindparam("holder"), _LEASES.c.expires > bindparam("now"))
+         .scalar_subquery())
+_NEW_LEASE = select(bindparam("holder", type_=String), bindparam("expires", type_=BigInteger),
+                    bindparam("owner", type_=String))
+_TAKE = (insert(_LEASES)
+         .from_select([_LEASES.c.holder, _LEASES.c.expires, _LEASES.c.owner],
+                      _NEW_LEASE.where(bindparam("limit") > _LIVE))
+         .returning(_LEASES.c.id))
+
+
 def acquire_lease(db: DbSession, holder: str, limit: int, ttl: int,
                   now: int | None = None) -> int | None:
-    """Take a slot for ``holder`` if fewer than ``limit`` live leases exist; its id, or None.
+    """Take a slot for ``holder`` if fewer than ``limit`` live leases exist; its id, or None
+    (after freeing the leases of dead processes on this host, if that makes room).
 
     The caller commits right away, so other processes see the lease.
     """
     now = _now(now)
     _lock_holder(db, holder)
-    db.execute(delete(UploadLease).where(UploadLease.holder == holder,
-                                         UploadLease.expires <= now))
-    if _live(db, holder) >= limit and (not release_dead_leases(db, holder)
-                                       or _live(db, holder) >= limit):
-        return None
-    lease = UploadLease(holder=holder, expires=now + ttl, owner=this_process())
-    db.add(lease)
-    db.flush()
-    return lease.id
-
-
-def _live(db: DbSession, holder: str) -> int:
-    return db.scalar(select(func.count(UploadLease.id))
-                     .where(UploadLease.holder == holder)) or 0
+    values = {"holder": holder, "now": now, "expires": now + ttl, "owner": this_process(),
+              "limit": limit}
+    lease = db.execute(_TAKE, values).scalar()
+    if lease is None and release_dead_leases(db, holder):
+        lease = db.execute(_TAKE, values).scalar()
+    return None if lease is None else int(lease)
 
 
 def release_lease(db: DbSession, lease_id: int) -> None:

@@ -47,11 +47,14 @@ class Intent:
 
 
 def write_intent(backend: StorageBackend, intent: Intent) -> None:
-    backend.put_bytes(intent.path, json.dumps(asdict(intent)).encode(), overwrite=False)
+    """Store the intent durably (its id is new: nothing to overwrite)."""
+    backend.put_bytes(intent.path, json.dumps(asdict(intent)).encode())
 
 
 def remove_intent(backend: StorageBackend, intent: Intent) -> None:
-    backend.delete(intent.path, missing_ok=True)
+    """Remove a settled intent. Not durably: one that comes back after a power loss is
+    settled again, as the rows then say."""
+    backend.delete(intent.path, missing_ok=True, durable=False)
 
 
 def load_intents(backend: StorageBackend) -> Iterator[Intent]:

@@ -149,8 +149,9 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
         title = Title(NS_FILE, request.name.replace("_", " "))
         raise ApiError("fileexists-no-change", title.prefixed())
     stamp = _new_timestamp(current)
-    archived = _record_versions(db, request, current, stamp,
-                                repo.archive_name(stamp, request.name) if current else None)
+    image, archived = _record_versions(db, request, current, stamp,
+                                       repo.archive_name(stamp, request.name) if current
+                                       else None)
     created = _describe(db, request, stamp)
     log = _log(db, request, "overwrite" if archived else "upload", stamp, sha1)
     if created:
@@ -169,24 +170,23 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
     if archived is not None and result.archive_name is None:
         archived.archive_name = ""      # the current object was missing: nothing archived
         db.flush()
-    image = db.get(Image, request.name)
-    assert image is not None
     return Published(image, archived is not None, log.id)
 
 
 def _record_versions(db: DbSession, request: PublishRequest, current: Image | None,
-                     stamp: datetime, archive_name: str | None) -> OldImage | None:
-    """The new current row; the superseded one copied to ``oldimage`` (returned)."""
+                     stamp: datetime, archive_name: str | None,
+                     ) -> tuple[Image, OldImage | None]:
+    """The new current row, and the superseded one copied to ``oldimage`` (if any)."""
     if current is None:
         image = Image(name=request.name)
         _fill(image, request, stamp)
         db.add(image)
-        return None
+        return image, None
     archived = OldImage(name=request.name, archive_name=archive_name or "", deleted=0,
                         **{column: getattr(current, column) for column in VERSION_COLUMNS})
     db.add(archived)
     _fill(current, request, stamp)
-    return archived
+    return current, archived
 
 
 def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest, log_id: int,
@@ -234,4 +234,3 @@ def _log_page_creation(db: DbSession, request: PublishRequest, stamp: datetime) 
                     user_id=request.user.id, user_text=request.user.name, namespace=NS_FILE,
                     title=request.name, page_id=page.id if page else 0,
                     comment=request.comment, params="[]", deleted=0))
-    db.flush()

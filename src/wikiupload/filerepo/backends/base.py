@@ -86,7 +86,9 @@ class StorageBackend(Protocol):
     def stat(self, path: str) -> ObjectStat:
         ...
 
-    def delete(self, path: str, *, missing_ok: bool = False) -> None:
+    def delete(self, path: str, *, missing_ok: bool = False, durable: bool = True) -> None:
+        """Remove an object. ``durable=False``: the caller can live with the object coming
+        back after a power loss (the local backend then skips fsyncing the directory)."""
         ...
 
     def copy(self, src: str, dst: str, *, overwrite: bool = True) -> None:

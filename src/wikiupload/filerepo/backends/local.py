@@ -131,7 +131,7 @@ class LocalBackend:
             source.unlink()
         self._sync_dir(source.parent)
 
-    def delete(self, path: str, *, missing_ok: bool = False) -> None:
+    def delete(self, path: str, *, missing_ok: bool = False, durable: bool = True) -> None:
         target = self.local_path(path)
         try:
             if target.is_dir():
@@ -141,7 +141,8 @@ class LocalBackend:
             if missing_ok:
                 return
             raise NotFound(path) from exc
-        self._sync_dir(target.parent)
+        if durable:
+            self._sync_dir(target.parent)
 
     def _rename_into(self, source: Path, target: Path, overwrite: bool) -> bool:
         """Move a file by renaming when source and target share a file system."""

@@ -68,7 +68,7 @@ class MemoryBackend:
         obj = self._get(path)
         return ObjectStat(size=len(obj.data), mtime=obj.mtime)
 
-    def delete(self, path: str, *, missing_ok: bool = False) -> None:
+    def delete(self, path: str, *, missing_ok: bool = False, durable: bool = True) -> None:
         check_path(path)
         with self._lock:
             if self._objects.pop(path, None) is None and not missing_ok:

@@ -141,7 +141,7 @@ class S3Backend:
         except StorageError as error:
             log.warning("moved %s but could not delete the source: %s", src, error)
 
-    def delete(self, path: str, *, missing_ok: bool = False) -> None:
+    def delete(self, path: str, *, missing_ok: bool = False, durable: bool = True) -> None:
         key = self.key(path)
         if not missing_ok and not self.exists(path):
             raise NotFound(path)
