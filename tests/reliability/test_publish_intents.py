@@ -153,6 +153,39 @@ def test_a_publish_killed_after_its_commit_keeps_the_new_version(
     assert check_repository(wiki, min_age=0).problems == []
 
 
+def test_the_next_change_of_the_name_settles_a_kill_first(
+        wiki: Wiki, uploader: ApiClient, admin: ApiClient, tmp_path: Path) -> None:
+    """A node killed mid-publish may not come back: the next publish of the name, on any
+    node, puts the objects back before it archives the current one."""
+    old, killed, newer = make_png("first"), make_png("killed"), make_png("after the kill")
+    uploader.upload("Shared.png", old)
+    _killed_publish(wiki, "Shared.png", killed, tmp_path)
+
+    reply = uploader.upload("Shared.png", newer, ignorewarnings="1")
+    assert reply["upload"]["result"] == "Success", reply
+
+    versions = _info(uploader, "Shared.png")["imageinfo"]
+    assert [info["sha1"] for info in versions] == [_sha1(newer), _sha1(old)]
+    assert [_served(info["url"]) for info in versions] == [newer, old]
+    assert list(load_intents(wiki.filerepo.backend)) == []
+    assert check_repository(wiki, min_age=0).problems == []
+
+
+def test_a_deletion_after_a_kill_keeps_the_recorded_bytes(
+        wiki: Wiki, uploader: ApiClient, admin: ApiClient, tmp_path: Path) -> None:
+    old, killed = make_png("to delete"), make_png("killed before delete")
+    uploader.upload("Gone.png", old)
+    _killed_publish(wiki, "Gone.png", killed, tmp_path)
+
+    deleted = admin.post(action="delete", title="File:Gone.png", token=admin.csrf)
+    assert "delete" in deleted, deleted
+    restored = admin.post(action="undelete", title="File:Gone.png", token=admin.csrf)
+    assert "undelete" in restored, restored
+
+    assert _served(_info(uploader, "Gone.png")["imageinfo"][0]["url"]) == old
+    assert check_repository(wiki, min_age=0).problems == []
+
+
 def test_check_repair_settles_an_intent_left_by_a_kill(
         wiki: Wiki, uploader: ApiClient, tmp_path: Path) -> None:
     old, new = make_png("check old"), make_png("check new")

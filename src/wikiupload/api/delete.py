@@ -106,7 +106,7 @@ class DeleteModule(ApiModule):
         elif params["deletetalk"]:
             _require_talk(ctx, title)
         repo = ctx.wiki.filerepo
-        current = lock_file(ctx.db, title.db_key)
+        current = lock_file(ctx.db, ctx.wiki.filerepo, title.db_key)
         if current is None:
             raise missing_title()
         if oldimage:

@@ -61,7 +61,7 @@ class FileRevertModule(ApiModule):
             raise ApiError("filerevert-badversion")
         check_rights(ctx, ["edit", "upload"])
         _check_reupload(ctx, current)
-        current = lock_file(ctx.db, title.db_key)
+        current = lock_file(ctx.db, ctx.wiki.filerepo, title.db_key)
         old = find_old_version(ctx.db, title.db_key, params["archivename"])
         if current is None or old is None:
             raise missing_title() if current is None else ApiError("filerevert-badversion")

@@ -127,7 +127,7 @@ def undelete(db: DbSession, repo: FileRepo, title: Title, actor: Actor, reason: 
     everything = not timestamps and not file_ids
     with byte_changes(repo, db) as changes:
         if (everything or file_ids) and title.namespace == NS_FILE:
-            current = lock_file(db, title.db_key)
+            current = lock_file(db, repo, title.db_key)
             outcome.files = restore_versions(db, changes, title.db_key, file_ids,
                                              current=current)
         if everything or timestamps:

@@ -44,7 +44,6 @@ from wikiupload.filerepo.repo import (
 )
 from wikiupload.pages import Actor
 from wikiupload.timestamps import now, utc
-from wikiupload.upload.name_lock import lock_name
 from wikiupload.upload.publish import (
     VERSION_COLUMNS,
     Published,
@@ -52,6 +51,7 @@ from wikiupload.upload.publish import (
     from_stored,
     publish,
 )
+from wikiupload.upload.recovery import lock_file
 from wikiupload.upload.stash import FileFacts
 
 __all__ = ["ByteChanges", "MissingArchivedVersion", "byte_changes", "delete_versions",
@@ -66,18 +66,6 @@ class MissingArchivedVersion(LookupError):
     def __init__(self, file_id: int) -> None:
         super().__init__(file_id)
         self.file_id = file_id
-
-
-def lock_file(db: DbSession, name: str) -> Image | None:
-    """Serialise changes to ``name`` until the transaction ends; returns its current row.
-
-    The same lock publish() takes (an advisory lock on the name on PostgreSQL, which also
-    covers names without an ``image`` row; SQLite transactions hold the write lock), then
-    the row itself ``FOR UPDATE``, read afresh.
-    """
-    lock_name(db, name)
-    return db.scalars(select(Image).where(Image.name == name).with_for_update()
-                      .execution_options(populate_existing=True)).first()
 
 
 def find_old_version(db: DbSession, name: str, archive_name: str) -> OldImage | None:

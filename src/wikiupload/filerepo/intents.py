@@ -10,6 +10,7 @@ tells ``upload.recovery`` exactly which objects to put back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -19,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 
 from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
 
-__all__ = ["JOURNAL_ZONE", "Intent", "load_intents", "remove_intent", "write_intent"]
+__all__ = ["JOURNAL_ZONE", "Intent", "load_intents", "name_dir", "remove_intent",
+           "write_intent"]
 
 JOURNAL_ZONE = "journal"
 
@@ -43,7 +45,12 @@ class Intent:
 
     @property
     def path(self) -> str:
-        return f"{JOURNAL_ZONE}/{self.id}.json"
+        return f"{name_dir(self.name)}{self.id}.json"
+
+
+def name_dir(name: str) -> str:
+    """Where the intents of one file name are: ``journal/<SHA-1 of the name>/``."""
+    return f"{JOURNAL_ZONE}/{hashlib.sha1(name.encode()).hexdigest()}/"
 
 
 def write_intent(backend: StorageBackend, intent: Intent) -> None:
@@ -57,9 +64,11 @@ def remove_intent(backend: StorageBackend, intent: Intent) -> None:
     backend.delete(intent.path, missing_ok=True, durable=False)
 
 
-def load_intents(backend: StorageBackend) -> Iterator[Intent]:
-    """Every intent in the store; unreadable ones are logged and skipped."""
-    for path in list(backend.iter(f"{JOURNAL_ZONE}/")):
+def load_intents(backend: StorageBackend, name: str | None = None) -> Iterator[Intent]:
+    """The intents of file ``name`` (of every file if None); unreadable ones are logged and
+    skipped."""
+    prefix = name_dir(name) if name is not None else f"{JOURNAL_ZONE}/"
+    for path in list(backend.iter(prefix)):
         try:
             with backend.open(path) as stream:
                 data = json.loads(stream.read(64 * 1024))

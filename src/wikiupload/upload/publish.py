@@ -32,8 +32,7 @@ from wikiupload.pages import find_page, latest_revision, save_page
 from wikiupload.timestamps import now as utc_now
 from wikiupload.timestamps import utc
 from wikiupload.titles import NS_FILE, Title
-from wikiupload.upload.name_lock import lock_name
-from wikiupload.upload.recovery import settle_when_done
+from wikiupload.upload.recovery import lock_file, settle_when_done
 from wikiupload.upload.stash import FileFacts
 from wikiupload.watchlist import note_change, watch
 
@@ -103,14 +102,6 @@ def lock_stashed(db: DbSession, key: str) -> None:
         raise ApiError("uploadstash-file-not-found", key)
 
 
-def _locked_current(db: DbSession, name: str) -> Image | None:
-    """The current version, with the name locked for this transaction."""
-    lock_name(db, name)
-    query = select(Image).where(Image.name == name).with_for_update()
-    # populate_existing: the row may already be in the session, read before the lock
-    return db.scalars(query.execution_options(populate_existing=True)).first()
-
-
 def _new_timestamp(current: Image | None) -> datetime:
     stamp = utc_now()
     if current is not None and stamp <= utc(current.timestamp):
@@ -143,7 +134,7 @@ def _fill(row: Image, request: PublishRequest, stamp: datetime) -> None:
 
 def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Storer) -> Published:
     """Record and store a new version of ``request.name``; the caller commits."""
-    current = _locked_current(db, request.name)
+    current = lock_file(db, repo, request.name)
     sha1 = sha1_base36(request.facts.sha1)
     if current is not None and current.sha1 == sha1:
         title = Title(NS_FILE, request.name.replace("_", " "))

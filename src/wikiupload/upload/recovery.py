@@ -33,7 +33,7 @@ from wikiupload.filerepo.repo import FileRepo, mw_timestamp, sha1_hex
 from wikiupload.timestamps import utc
 from wikiupload.upload.name_lock import lock_name
 
-__all__ = ["Settled", "settle", "settle_intents", "settle_when_done"]
+__all__ = ["Settled", "lock_file", "settle", "settle_intents", "settle_when_done"]
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,32 @@ class Settled:
 def settle(db: DbSession, repo: FileRepo, intent: Intent) -> Settled:
     """Settle ``intent`` holding its file name's lock; the caller ends the transaction."""
     lock_name(db, intent.name)
-    current = db.scalars(select(Image).where(Image.name == intent.name).with_for_update()
-                         .execution_options(populate_existing=True)).first()
+    if not repo.backend.exists(intent.path):
+        return Settled(intent, "gone")      # settled meanwhile, by another process
+    current = _current(db, intent.name)
     committed = _on_record(db, intent)
     outcome = "committed" if committed else _put_back(db, repo, intent, current)
     remove_intent(repo.backend, intent)
     return Settled(intent, outcome)
+
+
+def lock_file(db: DbSession, repo: FileRepo, name: str) -> Image | None:
+    """Serialise changes to ``name`` until the transaction ends; returns its current row.
+
+    The name's lock (``lock_name``), then whatever an earlier publish of the name left
+    behind is settled (a process killed on any node: its objects must be as the rows say
+    before they are copied or moved), then the row itself ``FOR UPDATE``, read afresh.
+    """
+    lock_name(db, name)
+    for intent in load_intents(repo.backend, name):
+        settle(db, repo, intent)
+    return _current(db, name)
+
+
+def _current(db: DbSession, name: str) -> Image | None:
+    # populate_existing: the row may already be in the session, read before the lock
+    return db.scalars(select(Image).where(Image.name == name).with_for_update()
+                      .execution_options(populate_existing=True)).first()
 
 
 def settle_intents(sessions: sessionmaker[DbSession], repo: FileRepo, *,

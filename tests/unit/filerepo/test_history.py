@@ -91,7 +91,7 @@ def _objects(repo: FileRepo) -> dict[str, bytes]:
 
 def _delete_all(db: Session, repo: FileRepo) -> None:
     with byte_changes(repo) as changes:
-        delete_versions(db, changes, NAME, ADMIN, "gone", current=lock_file(db, NAME))
+        delete_versions(db, changes, NAME, ADMIN, "gone", current=lock_file(db, repo, NAME))
     db.commit()
 
 
@@ -103,7 +103,7 @@ def test_delete_then_restore_round_trip(db: Session, repo: FileRepo) -> None:
     assert all(path.startswith("deleted/") for path in _objects(repo))
     assert db.scalars(select(Image)).all() == [] and db.scalars(select(OldImage)).all() == []
     with byte_changes(repo) as changes:
-        assert restore_versions(db, changes, NAME, [], current=lock_file(db, NAME)) == 3
+        assert restore_versions(db, changes, NAME, [], current=lock_file(db, repo, NAME)) == 3
     db.commit()
     assert _objects(repo) == before
     assert db.scalars(select(FileArchive)).all() == []
@@ -114,7 +114,7 @@ def test_failure_after_the_rows_changed_puts_everything_back(db: Session,
     _three_versions(db, repo)
     before = _objects(repo)
     with pytest.raises(Interrupted), byte_changes(repo) as changes:
-        delete_versions(db, changes, NAME, ADMIN, "gone", current=lock_file(db, NAME))
+        delete_versions(db, changes, NAME, ADMIN, "gone", current=lock_file(db, repo, NAME))
         raise Interrupted   # e.g. the log entry could not be written
     db.rollback()
     assert _objects(repo) == before
@@ -147,7 +147,7 @@ def test_failed_restore_keeps_the_deleted_objects(db: Session, repo: FileRepo) -
     _delete_all(db, repo)
     deleted = _objects(repo)
     with pytest.raises(Interrupted), byte_changes(repo) as changes:
-        restore_versions(db, changes, NAME, [], current=lock_file(db, NAME))
+        restore_versions(db, changes, NAME, [], current=lock_file(db, repo, NAME))
         raise Interrupted
     db.rollback()
     assert _objects(repo) == deleted
