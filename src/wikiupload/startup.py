@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 
 from wikiupload.auth.counters import release_dead_leases
+from wikiupload.filerepo.backends import StorageError
 from wikiupload.upload.recovery import settle_intents
 from wikiupload.wiki import Wiki
 
@@ -18,8 +19,12 @@ log = logging.getLogger(__name__)
 
 def recover(wiki: Wiki) -> Counter[str]:
     """Clean up after processes that were killed; returns what was done, by kind."""
-    done = Counter(settled.outcome for settled in settle_intents(wiki.sessionmaker,
-                                                                 wiki.filerepo))
+    done: Counter[str] = Counter()
+    try:
+        done.update(settled.outcome for settled in settle_intents(wiki.sessionmaker,
+                                                                  wiki.filerepo))
+    except StorageError:    # the store is down: serve anyway, every change settles its name
+        log.exception("could not list the publish intents")
     with wiki.db() as db:
         done["dead-leases"] = release_dead_leases(db)
         db.commit()

@@ -20,6 +20,7 @@ from tests.storage.s3_support import s3_test_settings
 from tests.storage.test_s3_uploads import big_png
 from tests.support import ApiClient
 from wikiupload.db.file_models import Image
+from wikiupload.startup import recover
 from wikiupload.wiki import Wiki
 
 MiB = 1024 * 1024
@@ -121,6 +122,8 @@ def test_store_down_gives_a_clean_error_without_credentials(
     assert SECRET_MARK not in repr(wiki.settings) and SECRET_MARK not in repr(wiki.filerepo)
     served = requests.get(f"{wiki.settings.base_url}/images/a/ab/Any.png", timeout=30)
     assert served.status_code in (404, 503)
+    assert recover(wiki) == {}      # a server still starts: intents wait for the store
+    assert SECRET_MARK not in caplog.text
     client.close()
 
 

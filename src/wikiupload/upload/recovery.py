@@ -28,6 +28,7 @@ from sqlalchemy.orm import SessionTransaction, sessionmaker
 from wikiupload.db.file_models import FileArchive, Image, OldImage
 from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
 from wikiupload.filerepo.digests import content_sha1
+from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.intents import Intent, load_intents, remove_intent
 from wikiupload.filerepo.repo import FileRepo, mw_timestamp, sha1_hex
 from wikiupload.timestamps import utc
@@ -67,8 +68,9 @@ def lock_file(db: DbSession, repo: FileRepo, name: str) -> Image | None:
     before they are copied or moved), then the row itself ``FOR UPDATE``, read afresh.
     """
     lock_name(db, name)
-    for intent in load_intents(repo.backend, name):
-        settle(db, repo, intent)
+    with storage_errors():      # a store that is down: backend-fail-connect, as for the change
+        for intent in load_intents(repo.backend, name):
+            settle(db, repo, intent)
     return _current(db, name)
 
 
