@@ -100,40 +100,40 @@ def settle_intents(sessions: sessionmaker[DbSession], repo: FileRepo, *,
     return done
 
 
+_PENDING = "wikiupload.publish_intents"     # Session.info key: intents of this transaction
+
+
 def settle_when_done(db: DbSession, repo: FileRepo, intent: Intent) -> None:
     """When the session's transaction ends: after a commit, remove the intent; otherwise
     settle it at once, in a new transaction."""
-    _Watch(db, repo, intent)
+    db.info.setdefault(_PENDING, []).append((repo, intent))
 
 
-class _Watch:
-    def __init__(self, db: DbSession, repo: FileRepo, intent: Intent) -> None:
-        self.repo = repo
-        self.intent = intent
-        self.committed = False
-        self.done = False
-        event.listen(db, "after_commit", self._committed)
-        event.listen(db, "after_transaction_end", self._ended)
-
-    def _committed(self, _db: DbSession) -> None:
-        self.committed = True
-
-    def _ended(self, db: DbSession, transaction: SessionTransaction) -> None:
-        if self.done or transaction.parent is not None:   # a flush's or a savepoint's end
-            return
-        self.done = True
+# Two listeners for every session, registered once (a listener per publish would cost more
+# than the rest of what it watches); they look only at the session's own pending intents.
+@event.listens_for(DbSession, "after_commit")
+def _committed(db: DbSession) -> None:
+    for repo, intent in db.info.pop(_PENDING, ()):
         try:
-            if self.committed:
-                remove_intent(self.repo.backend, self.intent)
-                return
+            remove_intent(repo.backend, intent)
+        except StorageError:     # left behind: settled later as committed
+            log.exception("could not remove publish intent %s", intent.id)
+
+
+@event.listens_for(DbSession, "after_transaction_end")
+def _ended(db: DbSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None or _PENDING not in db.info:
+        return      # a flush's or a savepoint's end, or nothing published
+    for repo, intent in db.info.pop(_PENDING):
+        try:
             with DbSession(bind=db.get_bind()) as fresh:
                 try:
-                    settle(fresh, self.repo, self.intent)
+                    settle(fresh, repo, intent)
                 finally:
                     fresh.rollback()
-        except Exception:    # the intent stays: the next start or check settles it
-            log.exception("could not settle publish intent %s of %s", self.intent.id,
-                          self.intent.name)
+        except Exception:    # the intent stays: the next change of the name settles it
+            log.exception("could not settle publish intent %s of %s", intent.id,
+                          intent.name)
 
 
 def _on_record(db: DbSession, intent: Intent) -> bool:
