@@ -10,8 +10,9 @@ lock, so never while its publish still runs:
   publishable), and the current object gets its recorded bytes back from the archive copy
   (or goes, when there was no current version). An archive copy no row names is removed.
 
-Intents are settled by the process itself when the transaction of a publish rolls back, at
-every start of ``serve`` and ``jobs run`` (the intents of a process that was killed), and by
+Intents are settled by the process itself when the transaction of a publish rolls back,
+before any later change of the same file on any node (``lock_file``), at every start of
+``serve`` and ``jobs run`` (the intents of a process that was killed), and by
 ``wikiupload check --repair``.
 """
 
@@ -41,8 +42,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Settled:
-    """What settling one intent did: ``committed``, ``restored`` (objects put back) or
-    ``unchanged`` (the rollback had nothing to undo)."""
+    """What settling one intent did: ``committed``, ``restored`` (objects put back),
+    ``unchanged`` (the rollback had nothing to undo), ``unrestorable`` (no stored copy of the
+    recorded version: logged, left for ``check``) or ``gone`` (settled meanwhile)."""
 
     intent: Intent
     outcome: str
