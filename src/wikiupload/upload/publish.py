@@ -72,7 +72,7 @@ class Storer:
     @property
     def moved_from(self) -> str:
         """The stored object this publish moves away ('' if none)."""
-        return self.stored if self.move and self.local is None else ""
+        return self.stored if self.move else ""
 
     def __call__(self, repo: FileRepo, name: str, stamp: datetime,
                  archive: bool) -> PublishResult:
@@ -140,9 +140,8 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
         title = Title(NS_FILE, request.name.replace("_", " "))
         raise ApiError("fileexists-no-change", title.prefixed())
     stamp = _new_timestamp(current)
-    image, archived = _record_versions(db, request, current, stamp,
-                                       repo.archive_name(stamp, request.name) if current
-                                       else None)
+    archive_name = repo.archive_name(stamp, request.name) if current else ""
+    image, archived = _record_versions(db, request, current, stamp, archive_name)
     created = _describe(db, request, stamp)
     log = _log(db, request, "overwrite" if archived else "upload", stamp, sha1)
     if created:
@@ -152,8 +151,7 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
     # The bytes move last, so that a failure during the database work leaves the stored
     # files untouched; the intent covers what remains between the move and the commit.
     intent = Intent(request.name, mw_timestamp(stamp), sha1, request.facts.size,
-                    archive_name=repo.archive_name(stamp, request.name) if current else "",
-                    moved_from=store.moved_from)
+                    archive_name=archive_name, moved_from=store.moved_from)
     with storage_errors():   # nothing was changed: the store failed before or while writing
         write_intent(repo.backend, intent)
         settle_when_done(db, repo, intent)
@@ -165,15 +163,14 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
 
 
 def _record_versions(db: DbSession, request: PublishRequest, current: Image | None,
-                     stamp: datetime, archive_name: str | None,
-                     ) -> tuple[Image, OldImage | None]:
+                     stamp: datetime, archive_name: str) -> tuple[Image, OldImage | None]:
     """The new current row, and the superseded one copied to ``oldimage`` (if any)."""
     if current is None:
         image = Image(name=request.name)
         _fill(image, request, stamp)
         db.add(image)
         return image, None
-    archived = OldImage(name=request.name, archive_name=archive_name or "", deleted=0,
+    archived = OldImage(name=request.name, archive_name=archive_name, deleted=0,
                         **{column: getattr(current, column) for column in VERSION_COLUMNS})
     db.add(archived)
     _fill(current, request, stamp)
