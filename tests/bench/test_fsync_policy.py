@@ -10,6 +10,7 @@ import pytest
 from wikiupload.config import Settings
 from wikiupload.filerepo.backends import LocalBackend
 from wikiupload.filerepo.chunkstore import append_file
+from wikiupload.filerepo.intents import Intent, load_intents, write_intent
 from wikiupload.filerepo.repo import FileRepo
 
 
@@ -53,3 +54,38 @@ def test_appending_a_chunk(tmp_path: Path, fsyncs: list[int], durable: bool) -> 
     append_file(target, chunk, sync=durable)
     assert target.read_bytes() == b"first second"
     assert len(fsyncs) == (1 if durable else 0)
+
+
+def test_a_value_stored_without_durability_is_not_fsynced(tmp_path: Path,
+                                                          fsyncs: list[int]) -> None:
+    backend = LocalBackend(tmp_path / "store")
+    backend.put_bytes("zone/value", b"v1")
+    assert len(fsyncs) >= 2          # the file and its directory
+    fsyncs.clear()
+    backend.put_bytes("zone/value", b"v2", durable=False)
+    assert fsyncs == []
+    assert backend.local_path("zone/value").read_bytes() == b"v2"
+    assert [p.name for p in (tmp_path / "store" / "zone").iterdir()] == ["value"]
+
+
+def test_only_intents_that_change_stored_objects_are_fsynced(tmp_path: Path,
+                                                             fsyncs: list[int]) -> None:
+    backend = LocalBackend(tmp_path / "store")
+    (tmp_path / "store" / "journal").mkdir()     # as after the first publish
+    first = Intent("New.png", "20261205120000", "0" * 31, 10)
+    write_intent(backend, first)
+    assert fsyncs == []              # a first upload: at worst an unreferenced object
+    reupload = Intent("Old.png", "20261205120000", "0" * 31, 10,
+                      archive_name="20261205120000!Old.png")
+    write_intent(backend, reupload)
+    assert len(fsyncs) == 2          # the intent and its directory
+    fsyncs.clear()
+    from_stash = Intent("Stashed.png", "20261205120000", "0" * 31, 10,
+                        moved_from="temp/1/12/20261205120000!key.png")
+    write_intent(backend, from_stash)
+    assert len(fsyncs) == 2
+    # one flat directory: a new name makes none
+    journal = tmp_path / "store" / "journal"
+    assert all(entry.is_file() for entry in journal.iterdir())
+    assert [i.id for i in load_intents(backend, "Old.png")] == [reupload.id]
+    assert {i.id for i in load_intents(backend)} == {first.id, reupload.id, from_stash.id}

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
 
-__all__ = ["JOURNAL_ZONE", "Intent", "load_intents", "name_dir", "remove_intent",
+__all__ = ["JOURNAL_ZONE", "Intent", "load_intents", "name_prefix", "remove_intent",
            "write_intent"]
 
 JOURNAL_ZONE = "journal"
@@ -45,17 +45,29 @@ class Intent:
 
     @property
     def path(self) -> str:
-        return f"{name_dir(self.name)}{self.id}.json"
+        return f"{name_prefix(self.name)}{self.id}.json"
+
+    @property
+    def must_survive_power_loss(self) -> bool:
+        """Whether the publish changes what already was stored: it archives a current
+        version (and replaces it) or moves a stored object (a stashed file). A publish that
+        only adds a new object risks no more than an unreferenced object if its intent is
+        lost, which the next publish of the name replaces and ``check --repair`` removes."""
+        return bool(self.archive_name or self.moved_from)
 
 
-def name_dir(name: str) -> str:
-    """Where the intents of one file name are: ``journal/<SHA-1 of the name>/``."""
-    return f"{JOURNAL_ZONE}/{hashlib.sha1(name.encode()).hexdigest()}/"
+def name_prefix(name: str) -> str:
+    """What the paths of one file name's intents start with:
+    ``journal/<SHA-1 of the name>.`` (one flat directory: only unsettled intents are in it,
+    and a new name makes no directory)."""
+    return f"{JOURNAL_ZONE}/{hashlib.sha1(name.encode()).hexdigest()}."
 
 
 def write_intent(backend: StorageBackend, intent: Intent) -> None:
-    """Store the intent durably (its id is new: nothing to overwrite)."""
-    backend.put_bytes(intent.path, json.dumps(asdict(intent)).encode())
+    """Store the intent (its id is new: nothing to overwrite); durably when it must
+    survive a power loss, else only past a killed process."""
+    backend.put_bytes(intent.path, json.dumps(asdict(intent)).encode(),
+                      durable=intent.must_survive_power_loss)
 
 
 def remove_intent(backend: StorageBackend, intent: Intent) -> None:
@@ -67,7 +79,7 @@ def remove_intent(backend: StorageBackend, intent: Intent) -> None:
 def load_intents(backend: StorageBackend, name: str | None = None) -> Iterator[Intent]:
     """The intents of file ``name`` (of every file if None); unreadable ones are logged and
     skipped."""
-    prefix = name_dir(name) if name is not None else f"{JOURNAL_ZONE}/"
+    prefix = name_prefix(name) if name is not None else f"{JOURNAL_ZONE}/"
     for path in list(backend.iter(prefix)):
         try:
             with backend.open(path) as stream:

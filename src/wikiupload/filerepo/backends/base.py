@@ -72,8 +72,11 @@ class StorageBackend(Protocol):
         """Store the contents of a local file; with ``move`` the source is consumed."""
         ...
 
-    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True) -> None:
-        """Store a small value."""
+    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True,
+                  durable: bool = True) -> None:
+        """Store a small value. ``durable=False``: the caller can live with the value being
+        lost in a power loss (the local backend then skips its fsyncs); it is still
+        written atomically and survives a killed process."""
         ...
 
     def open(self, path: str) -> BinaryIO:

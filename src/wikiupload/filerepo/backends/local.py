@@ -105,10 +105,11 @@ class LocalBackend:
         if move:
             source.unlink()
 
-    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True) -> None:
+    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True,
+                  durable: bool = True) -> None:
         target = self.local_path(path)
         self._make_parent(target)
-        self._write_atomically(target, io.BytesIO(data), overwrite)
+        self._write_atomically(target, io.BytesIO(data), overwrite, durable=durable)
 
     def copy(self, src: str, dst: str, *, overwrite: bool = True) -> None:
         target = self.local_path(dst)
@@ -162,22 +163,24 @@ class LocalBackend:
             raise
         return True
 
-    def _write_atomically(self, target: Path, reader: BinaryIO, overwrite: bool) -> None:
+    def _write_atomically(self, target: Path, reader: BinaryIO, overwrite: bool, *,
+                          durable: bool = True) -> None:
         fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "wb") as out:
                 copy_stream(reader, out)
                 out.flush()
-                if self.fsync:
+                if self.fsync and durable:
                     os.fsync(out.fileno())
             os.chmod(temp, self.file_mode)
-            self._commit(temp, target, overwrite)
+            self._commit(temp, target, overwrite, durable=durable)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
 
-    def _commit(self, ready: Path, target: Path, overwrite: bool) -> None:
+    def _commit(self, ready: Path, target: Path, overwrite: bool, *,
+                durable: bool = True) -> None:
         """Atomically give the complete file ``ready`` the name ``target``."""
         if target.is_dir():
             raise PathConflict(f"{target} is a directory")
@@ -185,7 +188,8 @@ class LocalBackend:
             os.replace(ready, target)
         elif self._link_exclusive(ready, target):
             ready.unlink()
-        self._sync_dir(target.parent)
+        if durable:
+            self._sync_dir(target.parent)
 
     @staticmethod
     def _link_exclusive(ready: Path, target: Path) -> bool:

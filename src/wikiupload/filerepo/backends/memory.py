@@ -52,7 +52,8 @@ class MemoryBackend:
         if move:
             source.unlink()
 
-    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True) -> None:
+    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True,
+                  durable: bool = True) -> None:
         check_path(path)
         self._store(path, bytes(data), overwrite)
 

@@ -95,7 +95,8 @@ class S3Backend:
         if move:
             source.unlink()
 
-    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True) -> None:
+    def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True,
+                  durable: bool = True) -> None:
         key = self.key(path)
         self._refuse_existing(path, overwrite)
         with translated("put", path):
