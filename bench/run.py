@@ -79,25 +79,41 @@ class Options:
     json_path: Path | None = None
 
 
+@dataclass(frozen=True)
+class SmallFiles:
+    """Where the small-uploads case writes its files: a new one for every upload, as a bot's
+    mass upload sends (the same bytes again would make every upload report all earlier
+    ones in its ``duplicate`` warning)."""
+
+    directory: Path
+    size: int
+
+    def fresh(self, clients: int, per_client: int) -> list[list[Path]]:
+        """``per_client`` new files for each client (written before the clock starts)."""
+        batches = []
+        for client in range(clients):
+            batch = [self.directory / f"small-{client}-{index}.png" for index in range(per_client)]
+            for path in batch:
+                write_png(path, png_layout(self.size))
+            batches.append(batch)
+        return batches
+
+
 @dataclass
 class Sources:
-    """The generated files: one per size, and one small file per client."""
+    """The generated files: one per size; small ones are written afresh for every round."""
 
+    small: SmallFiles
     files: dict[int, tuple[Path, str]] = field(default_factory=dict)
-    small: list[Path] = field(default_factory=list)
 
 
 def make_sources(directory: Path, options: Options, report: Report) -> Sources:
     directory.mkdir(parents=True, exist_ok=True)
-    sources = Sources()
+    sources = Sources(SmallFiles(directory, options.small_size))
     for size in options.sizes:
         path = directory / f"bench-{size_label(size)}.png"
         report(f"generating {path.name} ...")
         sources.files[size] = (path, write_png(path, png_layout(size)))
-    for index in range(max(options.small_clients, default=0)):
-        path = directory / f"small-{index}.png"
-        write_png(path, png_layout(options.small_size))
-        sources.small.append(path)
     return sources
 
 
@@ -152,7 +168,8 @@ def run_round(number: int, options: Options, sources: Sources, receivers: list[R
                    f"{rate(case, timing):8.1f} MB/s ({timing.seconds:.2f} s{extra})")
     for case in small_cases(options.small_size, options.small_clients):
         for api in apis[shift % len(apis):] + apis[:shift % len(apis)]:
-            per_second = api.small(sources.small, case.clients, options.small_count)
+            files = sources.small.fresh(case.clients, options.small_count)
+            per_second = api.small(files)
             result.add(case, api.name, per_second)
             report(f"  round {number} {case.label:>18} {api.name:>10}: "
                    f"{per_second:8.1f} uploads/s")
@@ -222,7 +239,7 @@ def _rss_case(work: Path, options: Options, found: list[RssFinding], report: Rep
 
 def _small_or_first(sources: Sources, options: Options) -> tuple[Path, str]:
     """The two-node case's file: the smallest of the sizes."""
-    path = sources.small[0].parent / "two-node.png"
+    path = sources.small.directory / "two-node.png"
     return path, write_png(path, png_layout(min(options.sizes)))
 
 

@@ -74,22 +74,22 @@ class ApiTarget:
         self._check_and_discard(client, times.filename, sha1, size)
         return Timing(seconds, times.publish_seconds)
 
-    def small(self, sources: list[Path], clients: int, per_client: int) -> float:
-        """``clients`` clients upload ``per_client`` files each at once; returns uploads/s."""
-        logged_in = [self.client(index) for index in range(clients)]
+    def small(self, files: list[list[Path]]) -> float:
+        """One client per list uploads its files, all clients at once; returns uploads/s."""
+        logged_in = [self.client(index) for index in range(len(files))]
         for client in logged_in:
             client.ping()
         errors: list[BaseException] = []
 
-        def work(client: Client, source: Path) -> None:
+        def work(client: Client, batch: list[Path]) -> None:
             try:
-                for _ in range(per_client):
+                for source in batch:
                     client.upload(source, unique_name("Small", source.stat().st_size))
             except BaseException as error:  # reported by the caller
                 errors.append(error)
 
-        threads = [threading.Thread(target=work, args=(client, sources[i % len(sources)]))
-                   for i, client in enumerate(logged_in)]
+        threads = [threading.Thread(target=work, args=(client, batch))
+                   for client, batch in zip(logged_in, files, strict=True)]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -98,7 +98,7 @@ class ApiTarget:
         seconds = time.perf_counter() - started
         if errors:
             raise BenchError(f"{self.name}: small uploads failed: {errors[0]}")
-        return clients * per_client / seconds
+        return sum(len(batch) for batch in files) / seconds
 
     def _check_and_discard(self, client: Client, stored: str, sha1: str, size: int) -> None:
         """Check what was stored; then delete a local copy (the bench must not fill the disk)."""

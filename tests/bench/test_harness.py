@@ -17,6 +17,7 @@ from bench.pngfile import (
     write_png,
 )
 from bench.report import checks, checks_table, draw_chart, figures_table
+from bench.run import SmallFiles
 from bench.twonode import shared_settings
 from bench.units import GIB, KIB, MIB, parse_size, size_label
 from PIL import Image
@@ -31,6 +32,17 @@ def test_generated_png_has_the_exact_size_and_sha1(tmp_path: Path) -> None:
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
         with Image.open(path) as image:
             image.verify()
+
+
+def test_every_small_upload_is_a_new_file(tmp_path: Path) -> None:
+    small = SmallFiles(tmp_path, 20 * KIB)
+    first = small.fresh(2, 3)
+    assert [len(batch) for batch in first] == [3, 3]
+    digests = {hashlib.sha1(path.read_bytes()).hexdigest() for batch in first for path in batch}
+    again = {hashlib.sha1(path.read_bytes()).hexdigest()
+             for batch in small.fresh(2, 3) for path in batch}
+    assert len(digests) == 6 and len(again) == 6 and not digests & again
+    assert all(path.stat().st_size == 20 * KIB for batch in first for path in batch)
 
 
 def test_large_files_keep_the_pixels_under_the_limits() -> None:
