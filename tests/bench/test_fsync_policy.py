@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,13 @@ from wikiupload.filerepo.repo import FileRepo
 
 
 @pytest.fixture
-def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
+def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What was fsynced: "dir" or "file" for every call."""
+    calls: list[str] = []
     real = os.fsync
 
     def counting(fd: int) -> None:
-        calls.append(fd)
+        calls.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
         real(fd)
 
     monkeypatch.setattr(os, "fsync", counting)
@@ -36,7 +38,7 @@ def test_durable_is_the_default(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("durable", [True, False])
-def test_storing_by_rename(tmp_path: Path, fsyncs: list[int], durable: bool) -> None:
+def test_storing_by_rename(tmp_path: Path, fsyncs: list[str], durable: bool) -> None:
     backend = LocalBackend(tmp_path / "store", fsync=durable)
     source = tmp_path / "spooled"
     source.write_bytes(b"data")
@@ -47,7 +49,7 @@ def test_storing_by_rename(tmp_path: Path, fsyncs: list[int], durable: bool) -> 
 
 
 @pytest.mark.parametrize("durable", [True, False])
-def test_appending_a_chunk(tmp_path: Path, fsyncs: list[int], durable: bool) -> None:
+def test_appending_a_chunk(tmp_path: Path, fsyncs: list[str], durable: bool) -> None:
     target, chunk = tmp_path / "assembling", tmp_path / "chunk"
     target.write_bytes(b"first ")
     chunk.write_bytes(b"second")
@@ -57,7 +59,7 @@ def test_appending_a_chunk(tmp_path: Path, fsyncs: list[int], durable: bool) -> 
 
 
 def test_a_value_stored_without_durability_is_not_fsynced(tmp_path: Path,
-                                                          fsyncs: list[int]) -> None:
+                                                          fsyncs: list[str]) -> None:
     backend = LocalBackend(tmp_path / "store")
     backend.put_bytes("zone/value", b"v1")
     assert len(fsyncs) >= 2          # the file and its directory
@@ -69,7 +71,7 @@ def test_a_value_stored_without_durability_is_not_fsynced(tmp_path: Path,
 
 
 def test_only_intents_that_change_stored_objects_are_fsynced(tmp_path: Path,
-                                                             fsyncs: list[int]) -> None:
+                                                             fsyncs: list[str]) -> None:
     backend = LocalBackend(tmp_path / "store")
     (tmp_path / "store" / "journal").mkdir()     # as after the first publish
     first = Intent("New.png", "20261205120000", "0" * 31, 10)
@@ -89,3 +91,28 @@ def test_only_intents_that_change_stored_objects_are_fsynced(tmp_path: Path,
     assert all(entry.is_file() for entry in journal.iterdir())
     assert [i.id for i in load_intents(backend, "Old.png")] == [reupload.id]
     assert {i.id for i in load_intents(backend)} == {first.id, reupload.id, from_stash.id}
+
+
+def test_a_spooled_file_is_synced_ahead_and_not_again(tmp_path: Path,
+                                                      fsyncs: list[str]) -> None:
+    repo = FileRepo.from_settings(Settings(data_dir=tmp_path))
+    source = tmp_path / "spooled"
+    source.write_bytes(b"data")
+    sync = repo.sync_ahead(source)
+    assert sync is not None and sync.on_disk()
+    assert fsyncs == ["file"]
+    fsyncs.clear()
+    repo.publish("File.png", source, timestamp="20261205120000", archive=False,
+                 source_synced=True)
+    assert fsyncs and set(fsyncs) == {"dir"}     # the rename, not the bytes again
+    with repo.backend.open(repo.public_path("File.png")) as stored:
+        assert stored.read() == b"data"
+    off = FileRepo.from_settings(Settings(data_dir=tmp_path, fsync=False))
+    assert off.sync_ahead(tmp_path / "other") is None
+
+
+def test_a_failed_sync_ahead_leaves_the_sync_to_the_store(tmp_path: Path,
+                                                          fsyncs: list[str]) -> None:
+    repo = FileRepo.from_settings(Settings(data_dir=tmp_path))
+    sync = repo.sync_ahead(tmp_path / "gone")
+    assert sync is not None and sync.on_disk() is False

@@ -149,7 +149,8 @@ class UploadModule(ApiModule):
             if run_async:
                 raise ApiError("apierror-cannot-async-upload-file",
                                code="cannot-async-upload-file")
-            return UploadSource.from_request_file(params["file"], params["filename"])
+            return UploadSource.from_request_file(params["file"], params["filename"],
+                                                  ctx.wiki.filerepo)
         return from_url.select(ctx.settings, params["url"])
 
     @staticmethod

@@ -31,6 +31,7 @@ from wikiupload.filerepo.backends import (
     StorageBackend,
     backend_from_url,
 )
+from wikiupload.filerepo.background_sync import BackgroundSync
 
 __all__ = [
     "FileRepo",
@@ -144,6 +145,13 @@ class FileRepo:
         if isinstance(backend, LocalBackend):
             backend.fsync = settings.fsync
         return cls(backend, settings)
+
+    def sync_ahead(self, source: Path) -> BackgroundSync | None:
+        """Start syncing a local file that is to be stored, in a thread; None when storing
+        it needs no fsync (another store, or the fsync setting off)."""
+        if isinstance(self.backend, LocalBackend) and self.backend.fsync:
+            return BackgroundSync(source)
+        return None
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -262,15 +270,17 @@ class FileRepo:
     # -- operations --------------------------------------------------------------------------
 
     def publish(self, name: str, source: Path, *, timestamp: datetime | str,
-                move: bool = True, archive: bool = True) -> PublishResult:
+                move: bool = True, archive: bool = True,
+                source_synced: bool = False) -> PublishResult:
         """Make ``source`` the current version of ``name``.
 
         With ``archive`` (the caller has a current version on record), the stored current
         object is first copied to ``archive/…/<timestamp>!<name>``; then the current object
         is replaced atomically. If the replacement fails the archive copy is removed again.
+        ``source_synced``: the caller has fsynced ``source`` (see ``sync_ahead``).
         """
-        return self._publish(name, timestamp, archive,
-                             lambda target: self.backend.put_file(target, source, move=move))
+        return self._publish(name, timestamp, archive, lambda target: self.backend.put_file(
+            target, source, move=move, source_synced=source_synced))
 
     def publish_stored(self, name: str, stored_path: str, *, timestamp: datetime | str,
                        archive: bool = True, move: bool = False) -> PublishResult:

@@ -63,7 +63,8 @@ def fetch_source(wiki: Wiki, url: str, orig_name: str,
 
     The caller owns the temp file (see :func:`discard`)."""
     fetched = fetch_to_file(url, wiki.temp_dir, fetch_limits(wiki.settings), resolver)
-    return UploadSource("url", orig_name, fetched.size, fetched.sha1, local=fetched.path)
+    return UploadSource("url", orig_name, fetched.size, fetched.sha1, local=fetched.path,
+                        synced=wiki.filerepo.sync_ahead(fetched.path))
 
 
 def discard(source: UploadSource) -> None:

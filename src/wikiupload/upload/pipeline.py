@@ -174,7 +174,8 @@ class UploadPipeline:
         check_stash_quota(self.ctx, self.source.size)
         row = self.stash.store(self.source.local, user_id=self.ctx.user.id,
                                orig_name=self.options.filename, facts=self._file_facts(),
-                               source_type=self.source.source_type)
+                               source_type=self.source.source_type,
+                               source_synced=self.source.local_on_disk())
         self.source.local = None
         self.source.stashed = row
         return row

@@ -25,6 +25,7 @@ from wikiupload.db.file_models import Image, LogEntry, OldImage
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.expiry import Expiry
+from wikiupload.filerepo.background_sync import BackgroundSync
 from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.intents import Intent, write_intent
 from wikiupload.filerepo.repo import FileRepo, PublishResult, mw_timestamp, sha1_base36
@@ -68,6 +69,7 @@ class Storer:
     local: Path | None = None
     stored: str = ""
     move: bool = False
+    synced: BackgroundSync | None = None    # the local file's fsync, started earlier
 
     @property
     def moved_from(self) -> str:
@@ -77,15 +79,17 @@ class Storer:
     def __call__(self, repo: FileRepo, name: str, stamp: datetime,
                  archive: bool) -> PublishResult:
         if self.local is not None:
+            synced = self.synced is not None and self.synced.on_disk()
             return repo.publish(name, self.local, timestamp=stamp, move=self.move,
-                                archive=archive)
+                                archive=archive, source_synced=synced)
         return repo.publish_stored(name, self.stored, timestamp=stamp, archive=archive,
                                    move=self.move)
 
 
-def from_local_file(path: Path) -> Storer:
-    """Store a local temp file (renamed into place when on the same filesystem)."""
-    return Storer(local=path, move=True)
+def from_local_file(path: Path, synced: BackgroundSync | None = None) -> Storer:
+    """Store a local temp file (renamed into place when on the same filesystem); ``synced``:
+    its fsync, started earlier (``FileRepo.sync_ahead``)."""
+    return Storer(local=path, move=True, synced=synced)
 
 
 def from_stored(stored_path: str, *, move: bool) -> Storer:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.filerepo.backends.local import LocalBackend
+from wikiupload.filerepo.background_sync import BackgroundSync
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.http.form import UploadedFile
 from wikiupload.upload import publish
@@ -27,10 +28,18 @@ class UploadSource:
     sha1: str
     local: Path | None = None          # a local file we own (moved into place on publish)
     stashed: StashedFile | None = None  # or an object in the repository's temp zone
+    synced: BackgroundSync | None = None  # the local file's fsync, running meanwhile
 
     @classmethod
-    def from_request_file(cls, upload: UploadedFile, orig_name: str) -> UploadSource:
-        return cls("file", orig_name, upload.size, upload.sha1, local=upload.path)
+    def from_request_file(cls, upload: UploadedFile, orig_name: str,
+                          repo: FileRepo) -> UploadSource:
+        """The spooled part; its fsync starts now, to be done by the time it is stored."""
+        return cls("file", orig_name, upload.size, upload.sha1, local=upload.path,
+                   synced=repo.sync_ahead(upload.path))
+
+    def local_on_disk(self) -> bool:
+        """Whether the local file is known to be fsynced (waits for the sync running)."""
+        return self.synced is not None and self.synced.on_disk()
 
     @classmethod
     def from_stash(cls, row: StashedFile) -> UploadSource:
@@ -54,7 +63,7 @@ class UploadSource:
 
     def storer(self) -> publish.Storer:
         if self.local is not None:
-            return publish.from_local_file(self.local)
+            return publish.from_local_file(self.local, self.synced)
         assert self.stashed is not None
         return publish.from_stored(self.stashed.path, move=True)
 

@@ -76,11 +76,14 @@ class UploadStash:
         self.repo = repo
 
     def store(self, source: Path, *, user_id: int, orig_name: str, facts: FileFacts,
-              source_type: str = "file", move: bool = True) -> StashedFile:
-        """Move (or copy) a local file into the stash and record it."""
+              source_type: str = "file", move: bool = True,
+              source_synced: bool = False) -> StashedFile:
+        """Move (or copy) a local file into the stash and record it (``source_synced``:
+        the caller has fsynced it)."""
         row = self._new_row(user_id, orig_name, facts, source_type)
         with storage_errors("stashfailed"):
-            self.repo.backend.put_file(row.path, source, move=move)
+            self.repo.backend.put_file(row.path, source, move=move,
+                                       source_synced=source_synced)
         self.db.add(row)
         self.db.flush()
         return row

@@ -68,8 +68,9 @@ class StorageBackend(Protocol):
     """Objects addressed by relative paths. Writes are atomic: readers see all or nothing."""
 
     def put_file(self, path: str, source: Path, *, move: bool = False,
-                 overwrite: bool = True) -> None:
-        """Store the contents of a local file; with ``move`` the source is consumed."""
+                 overwrite: bool = True, source_synced: bool = False) -> None:
+        """Store the contents of a local file; with ``move`` the source is consumed.
+        ``source_synced``: the caller has fsynced the source already."""
         ...
 
     def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True,

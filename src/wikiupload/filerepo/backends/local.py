@@ -95,10 +95,10 @@ class LocalBackend:
     # -- writing -----------------------------------------------------------------------------
 
     def put_file(self, path: str, source: Path, *, move: bool = False,
-                 overwrite: bool = True) -> None:
+                 overwrite: bool = True, source_synced: bool = False) -> None:
         target = self.local_path(path)
         self._make_parent(target)
-        if move and self._rename_into(source, target, overwrite):
+        if move and self._rename_into(source, target, overwrite, source_synced):
             return
         with _open_source(source) as src:
             self._write_atomically(target, src, overwrite)
@@ -145,10 +145,10 @@ class LocalBackend:
         if durable:
             self._sync_dir(target.parent)
 
-    def _rename_into(self, source: Path, target: Path, overwrite: bool) -> bool:
+    def _rename_into(self, source: Path, target: Path, overwrite: bool, synced: bool) -> bool:
         """Move a file by renaming when source and target share a file system."""
         try:
-            if self.fsync:
+            if self.fsync and not synced:
                 with open(source, "rb") as fh:
                     os.fsync(fh.fileno())
             os.chmod(source, self.file_mode)

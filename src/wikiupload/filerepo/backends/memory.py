@@ -45,7 +45,7 @@ class MemoryBackend:
         return f"MemoryBackend({len(self._objects)} objects)"
 
     def put_file(self, path: str, source: Path, *, move: bool = False,
-                 overwrite: bool = True) -> None:
+                 overwrite: bool = True, source_synced: bool = False) -> None:
         check_path(path)
         data = _read_file(source)
         self._store(path, data, overwrite)

@@ -83,7 +83,7 @@ class S3Backend:
     # -- writing -----------------------------------------------------------------------------
 
     def put_file(self, path: str, source: Path, *, move: bool = False,
-                 overwrite: bool = True) -> None:
+                 overwrite: bool = True, source_synced: bool = False) -> None:
         key = self.key(path)
         if not source.exists():
             raise NotFound(str(source))
