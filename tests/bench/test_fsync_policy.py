@@ -116,3 +116,24 @@ def test_a_failed_sync_ahead_leaves_the_sync_to_the_store(tmp_path: Path,
     repo = FileRepo.from_settings(Settings(data_dir=tmp_path))
     sync = repo.sync_ahead(tmp_path / "gone")
     assert sync is not None and sync.on_disk() is False
+
+
+def test_new_directories_are_synced_with_the_object_once_it_is_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One journal commit can then cover the new directories and the object together."""
+    backend = LocalBackend(tmp_path / "store")
+    target = backend.local_path("a/ab/File.png")
+    synced: list[tuple[str, bool]] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), target.exists()))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    source = tmp_path / "spooled"
+    source.write_bytes(b"data")
+    backend.put_file("a/ab/File.png", source, move=True, source_synced=True)
+    root = backend.root
+    assert synced == [(str(root / "a" / "ab"), True), (str(root), True),
+                      (str(root / "a"), True)]
