@@ -54,6 +54,8 @@ def check_can_apply(user: Principal, tags: Sequence[str]) -> None:
 
 def tag_log_entry(db: DbSession, tags: Sequence[str], log_id: int) -> None:
     """Record ``tags`` on a log entry and count the change once for each tag."""
+    if not tags:
+        return
     for tag in dict.fromkeys(tags):
         db.add(LogTag(log_id=log_id, tag=tag))
         row = db.get(ChangeTagDef, tag)

@@ -9,22 +9,25 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import quote
 
 from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wikiupload.config import Settings
 from wikiupload.db.models import Page, Revision, User
+from wikiupload.db.rows import insert_row, insert_statement, table_of
 from wikiupload.timestamps import utc as as_utc
 from wikiupload.titles import Title
 
 __all__ = [
     "Actor", "content_model_for", "edit_url", "find_page", "find_pages",
     "is_redirect", "latest_revision", "latest_revisions", "page_title", "page_url",
-    "save_page", "text_sha1",
+    "SavedEdit", "add_revision", "save_page", "text_sha1",
 ]
 
 NS_USER, NS_MEDIAWIKI = 2, 8
@@ -56,6 +59,13 @@ _FIND_PAGE = select(Page).where(Page.namespace == bindparam("namespace"),
 _ADD_EDIT = (update(User).where(User.id == bindparam("user_id"))
              .values(edit_count=User.edit_count + 1)
              .execution_options(synchronize_session=False))
+# An edit writes its rows with one statement each, on the tables: no unit-of-work flush.
+_PAGES = table_of(Page)
+_INSERT_PAGE = insert_statement(Page)
+_INSERT_REVISION = insert_statement(Revision)
+_SET_LATEST = (_PAGES.update().where(_PAGES.c.id == bindparam("page"))
+               .values(latest=bindparam("revision"), touched=bindparam("when"),
+                       length=bindparam("bytes")))
 _KNOWN_PAGES = "wikiupload.pages.known"
 
 
@@ -135,35 +145,49 @@ def content_model_for(title: Title) -> str:
     return "wikitext"
 
 
+@dataclass(frozen=True)
+class SavedEdit:
+    page_id: int
+    revision_id: int
+    created: bool                       # the edit created the page
+
+
 def save_page(db: DbSession, title: Title, text: str, comment: str, user: Actor, *,
               minor: bool = False, tags: Sequence[str] = (),
-              timestamp: datetime | None = None, count_edit: bool = True) -> Revision:
+              timestamp: datetime | None = None, count_edit: bool = True) -> SavedEdit:
     """Add a revision with ``text`` to the page at ``title``, creating the page if needed.
 
     The caller commits. ``count_edit`` adds one to the user's edit count, as an edit does.
     """
+    return add_revision(db, title, find_page(db, title), text, comment, user, minor=minor,
+                        tags=tags, timestamp=timestamp, count_edit=count_edit)
+
+
+def add_revision(db: DbSession, title: Title, page: Page | None, text: str, comment: str,
+                 user: Actor, *, minor: bool = False, tags: Sequence[str] = (),
+                 timestamp: datetime | None = None, count_edit: bool = True) -> SavedEdit:
+    """``save_page`` for a caller that has looked up the page (None: there is none yet)."""
     now = as_utc(timestamp or datetime.now(UTC)).replace(microsecond=0)
-    page = find_page(db, title)
     if page is None:
-        page = Page(namespace=title.namespace, title=title.db_key, latest=0, touched=now,
-                    length=0, content_model=content_model_for(title))
-        db.add(page)
-        db.flush()
-        _remember(db, page)
+        page_id = insert_row(db, _INSERT_PAGE, {
+            "namespace": title.namespace, "title": title.db_key, "latest": 0,
+            "touched": now, "length": 0, "content_model": content_model_for(title)})
+        parent_id = 0
+    else:
+        page_id, parent_id = page.id, page.latest
     data = text.encode()
-    revision = Revision(page_id=page.id, parent_id=page.latest, user_id=user.id,
-                        user_text=user.name, timestamp=now, comment=comment, content=text,
-                        sha1=text_sha1(text), size=len(data), minor=minor,
-                        tags=",".join(tags))
-    db.add(revision)
-    db.flush()
-    page.latest = revision.id
-    page.touched = now
-    page.length = len(data)
+    revision_id = insert_row(db, _INSERT_REVISION, {
+        "page_id": page_id, "parent_id": parent_id, "user_id": user.id,
+        "user_text": user.name, "timestamp": now, "comment": comment, "content": text,
+        "sha1": text_sha1(text), "size": len(data), "minor": minor, "tags": ",".join(tags)})
+    db.execute(_SET_LATEST, {"page": page_id, "revision": revision_id, "when": now,
+                             "bytes": len(data)})
+    if page is not None:   # the object in the session says what the row now says
+        for name, value in (("latest", revision_id), ("touched", now), ("length", len(data))):
+            set_committed_value(page, name, value)
     if count_edit and user.id:   # in the row only: a User loaded in the session keeps its count
         db.execute(_ADD_EDIT, {"user_id": user.id})
-    db.flush()
-    return revision
+    return SavedEdit(page_id, revision_id, page is None)
 
 
 def _url_key(title: Title, settings: Settings) -> str:

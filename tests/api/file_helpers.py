@@ -136,8 +136,8 @@ def _description_page(db: object, name: str, comment: str, author: User | None,
         return page.id
     actor = author if author is not None else db.scalars(select(User)).first()
     assert actor is not None
-    revision = save_page(db, title, comment, comment, actor, timestamp=when, count_edit=False)
-    return revision.page_id
+    return save_page(db, title, comment, comment, actor, timestamp=when,
+                     count_edit=False).page_id
 
 
 def history(wiki: Wiki, name: str, count: int, start: datetime = BASE_TIME) -> list[Stored]:

@@ -86,8 +86,8 @@ def edit_at(wiki: Wiki, title: str, text: str, comment: str, user: str,
 
     with wiki.db() as db:
         author = db.scalars(select(User).where(User.name == user)).one()
-        revision = save_page(db, parse_title(title, site_name=wiki.settings.sitename), text,
-                             comment, author, timestamp=when)
-        stamp = iso_timestamp(revision.timestamp)
+        save_page(db, parse_title(title, site_name=wiki.settings.sitename), text, comment,
+                  author, timestamp=when)
+        stamp = iso_timestamp(when)
         db.commit()
     return stamp

@@ -36,10 +36,10 @@ def edit(wiki: Wiki, title: str, text: str, comment: str = "", user: str = "Uplo
     """Save a revision of ``title`` as ``user`` and commit."""
     with wiki.db() as db:
         author = db.scalars(select(User).where(User.name == user)).one()
-        rev = save_page(db, parse_title(title, site_name=wiki.settings.sitename), text,
-                        comment, author, minor=minor, tags=tags)
-        page = db.get(Page, rev.page_id)
-        assert page is not None
+        done = save_page(db, parse_title(title, site_name=wiki.settings.sitename), text,
+                         comment, author, minor=minor, tags=tags)
+        page, rev = db.get(Page, done.page_id), db.get(Revision, done.revision_id)
+        assert page is not None and rev is not None
         saved = SavedRevision(rev.page_id, rev.id, rev.parent_id, author.id,
                               iso_timestamp(rev.timestamp), iso_timestamp(page.touched),
                               page.length)

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import event, select
 
 from wikiupload.auth.users import create_user
-from wikiupload.db.models import Page, User
+from wikiupload.db.models import Page, Revision, User
 from wikiupload.pages import (
+    add_revision,
     content_model_for,
     edit_url,
     find_page,
@@ -34,21 +35,45 @@ def test_save_creates_then_extends_a_page(wiki_factory: Callable[..., Wiki]) -> 
         first = save_page(db, title, "héllo", "first", user, timestamp=WHEN)
         second = save_page(db, title, "bye", "second", user, minor=True, tags=("a", "b"),
                            timestamp=WHEN + timedelta(seconds=5))
+        assert (first.created, second.created) == (True, False)
+        assert first.page_id == second.page_id
         db.commit()
     with wiki.db() as db:
         page = find_page(db, title)
         assert page is not None
-        assert (page.title, page.latest, page.length) == ("Ünï_code.png", second.id, 3)
+        assert (page.id, page.title, page.latest, page.length) == (
+            first.page_id, "Ünï_code.png", second.revision_id, 3)
         assert iso_timestamp(page.touched) == "2024-01-02T03:04:10Z"
         latest = latest_revision(db, page)
         assert latest is not None
-        assert (latest.parent_id, latest.minor, latest.tags) == (first.id, True, "a,b")
-        assert (first.size, first.sha1) == (6, "35b5ea45c5e41f78b46a937cc74d41dfea920890")
+        assert (latest.parent_id, latest.minor, latest.tags) == (first.revision_id, True, "a,b")
+        original = db.get(Revision, first.revision_id)
+        assert original is not None
+        assert (original.size, original.sha1) == (6, "35b5ea45c5e41f78b46a937cc74d41dfea920890")
         assert latest_revisions(db, [page]) == {page.id: latest}
         assert find_pages(db, [title, Title(0, "Nope")]) == {title: page}
         editor = db.scalars(select(User).where(User.name == "Editor")).one()
         assert editor.edit_count == 2
         assert len(db.scalars(select(Page)).all()) == 1
+
+
+def test_a_page_held_in_the_session_follows_the_edit(wiki_factory: Callable[..., Wiki]) -> None:
+    wiki = wiki_factory()
+    title = Title(6, "Held.png")
+    with wiki.db() as db:
+        user = create_user(db, "Editor", "Editor-password-1", [])
+        save_page(db, title, "one", "first", user, timestamp=WHEN)
+        page = find_page(db, title)
+        assert page is not None
+        second = add_revision(db, title, page, "three", "second", user,
+                              timestamp=WHEN + timedelta(seconds=1))
+        assert (page.latest, page.length) == (second.revision_id, 5)
+        assert page not in db.dirty        # the row says so already
+        assert find_page(db, title) is page
+        db.commit()
+    with wiki.db() as db:
+        stored = find_page(db, title)
+        assert stored is not None and stored.latest == second.revision_id
 
 
 def test_timestamps_are_utc() -> None:

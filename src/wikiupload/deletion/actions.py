@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.file_models import Image
-from wikiupload.deletion.logs import add_log_entry
 from wikiupload.deletion.pages import (
     archive_page,
     archived_count,
@@ -30,6 +29,7 @@ from wikiupload.filerepo.history import (
 )
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.i18n.messages import Message, render
+from wikiupload.logentries import add_log_entry
 from wikiupload.pages import Actor, find_page
 from wikiupload.titles import NS_FILE, Title
 
@@ -60,9 +60,8 @@ def delete_page(db: DbSession, title: Title, actor: Actor, reason: str,
         return None
     page_id = page.id
     archive_page(db, page)
-    entry = add_log_entry(db, "delete", "delete", actor, title, page_id=page_id,
-                          comment=reason, tags=tags)
-    return entry.id
+    return add_log_entry(db, "delete", "delete", actor, title, page_id=page_id,
+                         comment=reason, tags=tags)
 
 
 def delete_talk(db: DbSession, title: Title, actor: Actor, reason: str,
@@ -84,7 +83,7 @@ def delete_file(db: DbSession, repo: FileRepo, title: Title, current: Image, act
         delete_versions(db, changes, title.db_key, actor, reason, current=current)
         if log_id is None:
             log_id = add_log_entry(db, "delete", "delete", actor, title, page_id=0,
-                                   comment=reason, tags=tags).id
+                                   comment=reason, tags=tags)
         if with_talk:
             delete_talk(db, title, actor, reason, tags)
     return log_id
@@ -101,10 +100,10 @@ def delete_old_version(db: DbSession, repo: FileRepo, title: Title, current: Ima
         delete_versions(db, changes, title.db_key, actor, reason, current=current,
                         archive_name=archive_name)
         page = find_page(db, title)
-        entry = add_log_entry(db, "delete", "delete", actor, title,
-                              page_id=page.id if page is not None else 0, comment=comment,
-                              tags=tags)
-    return entry.id
+        log_id = add_log_entry(db, "delete", "delete", actor, title,
+                               page_id=page.id if page is not None else 0, comment=comment,
+                               tags=tags)
+    return log_id
 
 
 @dataclass
@@ -167,6 +166,5 @@ def _undelete_talk(db: DbSession, title: Title, actor: Actor, reason: str,
 def _restore_log(db: DbSession, title: Title, actor: Actor, comment: str,
                  tags: Sequence[str], page_id: int, revisions: int, files: int) -> int:
     params = {":assoc:count": {"revisions": revisions, "files": files}}
-    entry = add_log_entry(db, "delete", "restore", actor, title, page_id=page_id,
-                          comment=comment, params=params, tags=tags)
-    return entry.id
+    return add_log_entry(db, "delete", "restore", actor, title, page_id=page_id,
+                         comment=comment, params=params, tags=tags)

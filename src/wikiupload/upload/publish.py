@@ -20,8 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth.users import Principal
-from wikiupload.changetags import tag_log_entry
-from wikiupload.db.file_models import Image, LogEntry, OldImage
+from wikiupload.db.file_models import Image, OldImage
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.expiry import Expiry
@@ -29,7 +28,8 @@ from wikiupload.filerepo.background_sync import BackgroundSync
 from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.intents import Intent, write_intent
 from wikiupload.filerepo.repo import FileRepo, PublishResult, mw_timestamp, sha1_base36
-from wikiupload.pages import find_page, latest_revision, save_page
+from wikiupload.logentries import add_log_entry
+from wikiupload.pages import SavedEdit, add_revision, find_page, latest_revision
 from wikiupload.timestamps import now as utc_now
 from wikiupload.timestamps import utc
 from wikiupload.titles import NS_FILE, Title
@@ -146,11 +146,13 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
     stamp = _new_timestamp(current)
     archive_name = repo.archive_name(stamp, request.name) if current else ""
     image, archived = _record_versions(db, request, current, stamp, archive_name)
-    created = _describe(db, request, stamp)
-    log = _log(db, request, "overwrite" if archived else "upload", stamp, sha1)
-    if created:
-        _log_page_creation(db, request, stamp)
-    _record_change(db, repo, request, log.id, stamp)
+    edit = _describe(db, request, stamp)
+    log_id = _log(db, request, "overwrite" if archived else "upload", stamp, sha1,
+                  edit.page_id)
+    if edit.created:   # the create/create entry MediaWiki adds after an upload
+        add_log_entry(db, "create", "create", request.user, _title(request), timestamp=stamp,
+                      page_id=edit.page_id, comment=request.comment, params=[])
+    _record_change(db, repo, request, stamp)
     db.flush()
     # The bytes move last, so that a failure during the database work leaves the stored
     # files untouched; the intent covers what remains between the move and the commit.
@@ -163,7 +165,7 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
     if archived is not None and result.archive_name is None:
         archived.archive_name = ""      # the current object was missing: nothing archived
         db.flush()
-    return Published(image, archived is not None, log.id)
+    return Published(image, archived is not None, log_id)
 
 
 def _record_versions(db: DbSession, request: PublishRequest, current: Image | None,
@@ -181,48 +183,36 @@ def _record_versions(db: DbSession, request: PublishRequest, current: Image | No
     return current, archived
 
 
-def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest, log_id: int,
+def _title(request: PublishRequest) -> Title:
+    return Title(NS_FILE, request.name.replace("_", " "))
+
+
+def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest,
                    stamp: datetime) -> None:
-    """Tags on the log entry; other watchers notified; the uploader's watch, if wanted."""
-    title = Title(NS_FILE, request.name.replace("_", " "))
-    tag_log_entry(db, request.tags, log_id)
+    """Other watchers notified; the uploader's watch, if wanted."""
+    title = _title(request)
     note_change(db, title, request.user.id, stamp)
     if request.watch:
         watch(db, repo.settings, request.user.id, title, request.watch_expiry)
 
 
-def _log(db: DbSession, request: PublishRequest, action: str, stamp: datetime,
-         sha1: str) -> LogEntry:
+def _log(db: DbSession, request: PublishRequest, action: str, stamp: datetime, sha1: str,
+         page_id: int) -> int:
+    """The upload/upload or upload/overwrite entry, with the upload's tags."""
     params: dict[str, Any] = {"img_sha1": sha1, "img_timestamp": mw_timestamp(stamp)}
-    page = find_page(db, Title(NS_FILE, request.name.replace("_", " ")))
-    entry = LogEntry(log_type="upload", log_action=action, timestamp=stamp,
-                     user_id=request.user.id, user_text=request.user.name, namespace=NS_FILE,
-                     title=request.name, page_id=page.id if page else 0,
-                     comment=request.comment, params=json.dumps(params), deleted=0)
-    db.add(entry)
-    db.flush()
-    return entry
+    return add_log_entry(db, "upload", action, request.user, _title(request),
+                         page_id=page_id, comment=request.comment, params=params,
+                         tags=request.tags, timestamp=stamp)
 
 
-def _describe(db: DbSession, request: PublishRequest, stamp: datetime) -> bool:
-    """Create the description page (True), or add a null revision carrying the comment."""
-    title = Title(NS_FILE, request.name.replace("_", " "))
+def _describe(db: DbSession, request: PublishRequest, stamp: datetime) -> SavedEdit:
+    """Create the description page, or add a null revision carrying the comment."""
+    title = _title(request)
     page = find_page(db, title)
     if page is None:
         text = request.text if request.text is not None else request.comment
-        save_page(db, title, text, request.comment, request.user, tags=request.tags,
-                  timestamp=stamp)
-        return True
+        return add_revision(db, title, None, text, request.comment, request.user,
+                            tags=request.tags, timestamp=stamp)
     latest = latest_revision(db, page)
-    save_page(db, title, latest.content if latest else "", request.comment, request.user,
-              tags=request.tags, timestamp=stamp, count_edit=False)
-    return False
-
-
-def _log_page_creation(db: DbSession, request: PublishRequest, stamp: datetime) -> None:
-    """The create/create entry MediaWiki adds after an upload that creates the page."""
-    page = find_page(db, Title(NS_FILE, request.name.replace("_", " ")))
-    db.add(LogEntry(log_type="create", log_action="create", timestamp=stamp,
-                    user_id=request.user.id, user_text=request.user.name, namespace=NS_FILE,
-                    title=request.name, page_id=page.id if page else 0,
-                    comment=request.comment, params="[]", deleted=0))
+    return add_revision(db, title, page, latest.content if latest else "", request.comment,
+                        request.user, tags=request.tags, timestamp=stamp, count_edit=False)
