@@ -325,7 +325,7 @@ def job_worker(wiki: Wiki) -> Iterator[Any]:
     """A job worker thread for the test's wiki (what ``serve`` embeds)."""
     from wikiupload.jobs.worker import Worker
 
-    worker = Worker(wiki, poll_interval=0.05)
+    worker = Worker(wiki, poll_interval=60)   # woken by the jobs its wiki commits
     thread = worker.start_thread()
     yield worker
     worker.stop()

@@ -4,12 +4,14 @@ need, so a rolled-back request leaves no job behind; any process may claim any j
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import SessionTransaction
 
 from wikiupload.db.stash_models import Job
 from wikiupload.processes import is_gone
@@ -24,7 +26,36 @@ def enqueue(db: DbSession, kind: str, params: dict[str, Any]) -> Job:
               claimed_by="", claimed_at=0, created=now, error="")
     db.add(job)
     db.flush()
+    db.info[_ENQUEUED] = True
     return job
+
+
+_ENQUEUED = "wikiupload.jobs_enqueued"     # Session.info key: this transaction added jobs
+_arrivals = threading.Condition()
+
+
+def wait_for_jobs(timeout: float) -> None:
+    """Sleep until this process commits a job (or ``wake_workers`` is called), at most
+    ``timeout`` seconds: jobs of other processes are found by polling."""
+    with _arrivals:
+        _arrivals.wait(timeout)
+
+
+def wake_workers() -> None:
+    with _arrivals:
+        _arrivals.notify_all()
+
+
+@event.listens_for(DbSession, "after_commit")
+def _committed(db: DbSession) -> None:
+    if db.info.pop(_ENQUEUED, False):
+        wake_workers()
+
+
+@event.listens_for(DbSession, "after_transaction_end")
+def _ended(db: DbSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:      # rolled back (a commit has taken the flag already)
+        db.info.pop(_ENQUEUED, None)
 
 
 @dataclass(frozen=True)

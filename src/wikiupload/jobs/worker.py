@@ -27,7 +27,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 class Worker:
-    def __init__(self, wiki: Wiki, name: str | None = None, poll_interval: float = 0.2) -> None:
+    def __init__(self, wiki: Wiki, name: str | None = None, poll_interval: float = 1.0) -> None:
         self.wiki = wiki
         self.name = name or f"{this_process()}:{threading.get_ident()}"
         self.poll_interval = poll_interval
@@ -74,8 +74,8 @@ class Worker:
             except Exception:
                 log.exception("job worker error")
                 ran = False
-            if not ran:
-                self.stopping.wait(self.poll_interval)
+            if not ran and not self.stopping.is_set():
+                queue.wait_for_jobs(self.poll_interval)
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="wikiupload-jobs", daemon=True)
@@ -84,6 +84,7 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
+        queue.wake_workers()
 
 
 def _report_crash(wiki: Wiki, kind: str, params: dict[str, Any]) -> None:

@@ -58,3 +58,27 @@ def test_a_job_that_keeps_crashing_reports_failure(wiki_factory: Any) -> None:
         assert status is not None and status["result"] == "Failure"
     finally:
         del HANDLERS["test-crash"]
+
+
+def test_a_committed_job_wakes_the_waiting_worker(wiki_factory: Any) -> None:
+    wiki: Wiki = wiki_factory()
+    ran: list[dict[str, Any]] = []
+    HANDLERS["test-wake"] = lambda _wiki, params: ran.append(params)
+    worker = Worker(wiki, poll_interval=600)
+    thread = worker.start_thread()
+    try:
+        time.sleep(0.3)                      # the worker found nothing and waits
+        with wiki.db() as db:
+            queue.enqueue(db, "test-rolled-back", {})
+            db.rollback()                    # no job: nothing to wake for
+            queue.enqueue(db, "test-wake", {"n": 1})
+            db.commit()
+        deadline = time.monotonic() + 10
+        while not ran and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ran == [{"n": 1}]
+    finally:
+        worker.stop()
+        thread.join(10)
+        del HANDLERS["test-wake"]
+    assert not thread.is_alive()             # stop() wakes it too
