@@ -104,6 +104,11 @@ def _png_chunk(kind: bytes, data: bytes, state: dict[str, Any], text: dict[str, 
                          "ResolutionUnit": 3})
 
 
+# The chunks metadata comes from; the others (image data above all) are skipped unread.
+_PNG_CHUNKS_READ = frozenset((b"IHDR", b"acTL", b"fcTL", b"tEXt", b"zTXt", b"iTXt", b"tIME",
+                              b"pHYs", b"IEND"))
+
+
 def png_metadata(handle: IO[bytes]) -> dict[str, Any]:
     """width, height, frameCount, loopCount, duration, bitDepth, colorType, metadata."""
     if _read(handle, 8) != PNG_SIGNATURE:
@@ -113,7 +118,7 @@ def png_metadata(handle: IO[bytes]) -> dict[str, Any]:
     text: dict[str, Any] = {}
     while True:
         size, kind = struct.unpack(">I4s", _read(handle, 8))
-        if size > MAX_PNG_CHUNK:
+        if size > MAX_PNG_CHUNK or kind not in _PNG_CHUNKS_READ:
             handle.seek(size + 4, 1)
             continue
         data, crc = _read(handle, size), _read(handle, 4)

@@ -154,3 +154,26 @@ def test_png_chunk_with_bad_crc_is_skipped(tmp_path: Path) -> None:
     corrupted = good[:ihdr_end] + struct.pack(">I", 0) + good[ihdr_end + 4:]
     info = info_of(tmp_path, "c.png", corrupted)
     assert (info.width, info.height) == (0, 0)
+
+
+def test_png_image_data_is_skipped_unread() -> None:
+    """The metadata is in small chunks; image data, however large, is stepped over."""
+    from wikiupload.media.metadata import png_metadata
+
+    image = Image.frombytes("RGB", (512, 512), bytes(range(256)) * 3 * 1024)
+    buffer = io.BytesIO()
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "after nothing")
+    image.save(buffer, "PNG", pnginfo=text, compress_level=0)
+    read: list[int] = []
+
+    class Counting(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            data = super().read(size)
+            read.append(len(data))
+            return data
+
+    found = png_metadata(Counting(buffer.getvalue()))
+    assert (found["width"], found["height"]) == (512, 512)
+    assert "PNGFileComment" in found["metadata"]
+    assert sum(read) < 1024 < len(buffer.getvalue()) // 100
