@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wikiupload.http.background_hash import BackgroundHash
 from wikiupload.http.multipart import MultipartParser, PartData, PartEnd, PartStart
 
 __all__ = [
@@ -30,6 +31,9 @@ DEFAULT_FILE_FIELDS = frozenset({"file", "chunk"})
 # own hash is seldom needed (the running hash of the whole upload reads the chunk anyway).
 LAZY_HASH_FIELDS = frozenset({"chunk"})
 HASH_BLOCK = 1024 * 1024
+# A file part larger than this is hashed in a thread from here on (http/background_hash.py).
+HASH_IN_THREAD_AFTER = 2 * 1024 * 1024
+WRITE_BACK_EVERY = 8 * 1024 * 1024
 
 
 class FormError(ValueError):
@@ -112,7 +116,9 @@ class FormData:
 
 class _FileSink:
     """Streams one part into a temp file, hashing it on the way (unless ``hash_now`` is
-    False: then it is hashed when asked for)."""
+    False: then it is hashed when asked for). Beyond ``HASH_IN_THREAD_AFTER`` bytes the
+    hashing moves to a thread, so that a large part is hashed while it is still arriving,
+    and every ``WRITE_BACK_EVERY`` bytes the kernel is asked to start writing it out."""
 
     def __init__(self, start: PartStart, spool_dir: Path, hash_now: bool = True) -> None:
         self.start = start
@@ -121,15 +127,38 @@ class _FileSink:
         self.path = Path(name)
         self.size = 0
         self._sha1 = hashlib.sha1() if hash_now else None
+        self._hashing: BackgroundHash | None = None    # takes over self._sha1
+        self._written_back = 0
 
     def write(self, data: bytes) -> None:
         assert self.fd is not None
-        if self._sha1 is not None:
-            self._sha1.update(data)
+        if self._hashing is not None:
+            self._hashing.feed(data)
+        elif self._sha1 is not None:
+            if self.size >= HASH_IN_THREAD_AFTER:
+                self._hashing = BackgroundHash(self._sha1)
+                self._hashing.feed(data)
+            else:
+                self._sha1.update(data)
         self.size += len(data)
         written = os.write(self.fd, data)
         while written < len(data):  # short writes are rare but allowed
             written += os.write(self.fd, data[written:])
+        if self._sha1 is not None and self.size - self._written_back >= WRITE_BACK_EVERY:
+            self._start_write_back()
+
+    def _start_write_back(self) -> None:
+        """Have the kernel start writing what has arrived (without waiting for it), so the
+        fsync that makes the upload durable has only the tail left to wait for. Only for
+        parts hashed as they arrive: those are stored by renaming the spooled file, while a
+        chunk's is copied onto its upload and deleted (writing it out would be waste).
+        On Linux, POSIX_FADV_DONTNEED starts the write-back of dirty pages and drops only
+        pages already clean, so what was just written stays cached for verification."""
+        assert self.fd is not None
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(self.fd, self._written_back, self.size - self._written_back,
+                             os.POSIX_FADV_DONTNEED)
+        self._written_back = self.size
 
     def close(self) -> None:
         if self.fd is not None:
@@ -138,16 +167,22 @@ class _FileSink:
 
     def finish(self) -> UploadedFile:
         self.close()
+        if self._hashing is not None:
+            sha1 = self._hashing.hexdigest()
+        else:
+            sha1 = self._sha1.hexdigest() if self._sha1 is not None else ""
         return UploadedFile(
             field=self.start.name,
             filename=self.start.filename,
             content_type=self.start.content_type,
             path=self.path,
             size=self.size,
-            received_sha1=self._sha1.hexdigest() if self._sha1 is not None else "",
+            received_sha1=sha1,
         )
 
     def abort(self) -> None:
+        if self._hashing is not None:
+            self._hashing.cancel()
         self.close()
         self.path.unlink(missing_ok=True)
 

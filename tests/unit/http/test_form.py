@@ -272,3 +272,55 @@ def test_uploaded_file_discard(tmp_path: Path) -> None:
 )
 def test_parse_urlencoded(body: bytes, expected: dict[str, str]) -> None:
     assert parse_urlencoded(body) == expected
+
+
+def test_a_large_file_part_is_hashed_in_a_thread_and_written_back_early(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import threading
+
+    from wikiupload.http import form as form_module
+
+    advised: list[tuple[int, int, int]] = []
+    hashed_on: set[str] = set()
+
+    real_sha1 = hashlib.sha1
+
+    class Recording:
+        def __init__(self) -> None:
+            self.real = real_sha1()
+
+        def update(self, data: bytes) -> None:
+            hashed_on.add(threading.current_thread().name)
+            self.real.update(data)
+
+        def hexdigest(self) -> str:
+            return self.real.hexdigest()
+
+    monkeypatch.setattr(form_module.hashlib, "sha1", Recording)
+    monkeypatch.setattr(os, "posix_fadvise",
+                        lambda fd, offset, length, advice: advised.append((offset, length, advice)))
+    content = random.Random(21).randbytes(3 * form_module.WRITE_BACK_EVERY + 1024 * 1024)
+    body = body_of(part('Content-Disposition: form-data; name="file"; filename="big"', content),
+                   part('Content-Disposition: form-data; name="chunk"', content))
+    form = read(body, tmp_path, piece_size=64 * 1024)
+    assert form.files["file"].sha1 == real_sha1(content).hexdigest()
+    assert {"MainThread", "wikiupload-hash"} <= hashed_on
+    # the file part in order from its start, every WRITE_BACK_EVERY bytes; not the chunk
+    assert [offset for offset, _, _ in advised] == [
+        sum(length for _, length, _ in advised[:i]) for i in range(len(advised))]
+    assert len(advised) == 3 and {a for _, _, a in advised} == {os.POSIX_FADV_DONTNEED}
+    assert all(length >= form_module.WRITE_BACK_EVERY for _, length, _ in advised)
+    assert not [t for t in threading.enumerate() if t.name == "wikiupload-hash"]
+    form.discard_files()
+
+
+def test_a_client_gone_in_a_large_part_ends_its_hashing_thread(tmp_path: Path) -> None:
+    import threading
+
+    content = random.Random(22).randbytes(6 * 1024 * 1024)
+    body = part('Content-Disposition: form-data; name="file"; filename="big"', content)
+    with pytest.raises(ClientGone):
+        read(body, tmp_path, piece_size=64 * 1024, fail_after=60)
+    assert spooled(tmp_path) == []
+    assert not [t for t in threading.enumerate() if t.name == "wikiupload-hash"]
