@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+import pytest
+
 from tests import media_samples as media
 from tests.api.test_upload_file import FILEKEY
 from tests.support import ApiClient, error_of
@@ -135,3 +137,37 @@ def test_path_like_filekey_is_refused(uploader: ApiClient) -> None:
     data = _big_png("pathkey")
     reply = uploader.chunk("Pathkey.png", data[2048:4096], 2048, len(data), "../../etc/x.png")
     assert reply["error"]["code"] == "uploadstash-bad-path-bad-format"
+
+
+def test_a_chunk_is_hashed_while_it_is_appended(uploader: ApiClient, wiki: Wiki,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The running hash and the append (with its fsync) of a chunk overlap: each waits here
+    until the other has started, which only works if they run at once."""
+    import threading
+
+    from wikiupload.filerepo import chunkstore
+    from wikiupload.filerepo.backends import LocalBackend
+    from wikiupload.upload import chunks
+
+    if not isinstance(wiki.filerepo.backend, LocalBackend):
+        pytest.skip("chunks go to S3 as multipart parts: no local append")
+    hashing, appending = threading.Event(), threading.Event()
+    real_feed, real_append = chunks.feed, chunkstore.append_file
+
+    def feed(digest: object, path: object) -> None:
+        hashing.set()
+        assert appending.wait(5), "the chunk was hashed before it was appended"
+        real_feed(digest, path)  # type: ignore[arg-type]
+
+    def append_file(*args: object, **kwargs: object) -> None:
+        appending.set()
+        assert hashing.wait(5), "the chunk was appended before it was hashed"
+        real_append(*args, **kwargs)  # type: ignore[arg-type]
+
+    data = _big_png("overlap")
+    half = len(data) // 2
+    key = uploader.chunk("Overlap.png", data[:half], 0, len(data))["upload"]["filekey"]
+    monkeypatch.setattr(chunks, "feed", feed)
+    monkeypatch.setattr(chunkstore, "append_file", append_file)
+    last = uploader.chunk("Overlap.png", data[half:], half, len(data), key)["upload"]
+    assert last["imageinfo"]["sha1"] == hashlib.sha1(data).hexdigest()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ class RunningHashes:
 
 
 HASHES = RunningHashes()
+_HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wikiupload-chunk-hash")
 # A session's row, locked for the chunk being added (every chunk: built once).
 # populate_existing: the row may already be in the session, read before the lock.
 _LOCKED = (select(StashedFile).where(StashedFile.key == bindparam("key")).with_for_update()
@@ -102,14 +104,18 @@ class ChunkSessions:
         return self.stash.db.scalars(_LOCKED, {"key": key}).first()
 
     def append(self, row: StashedFile, chunk: UploadedFile) -> None:
+        """Add the chunk to the session's bytes and to its running hash, both at once: the
+        hashing (in a thread; hashlib releases the GIL) overlaps the append and its fsync."""
         digest = HASHES.take(row.key, row.size)
-        if digest is not None:
-            feed(digest, chunk.path)
+        hashing = _HASHING.submit(feed, digest, chunk.path) if digest is not None else None
         try:
             with storage_errors("stashfailed"):
                 row.assembly = self.store.append(row.path, row.assembly, _data(chunk), row.size)
         except FileNotFoundError:
             raise ApiError("apierror-stashfailed-nosession", code="stashfailed") from None
+        finally:
+            if hashing is not None:
+                hashing.result()    # the digest is in use until then (and kept only on success)
         row.size += chunk.size
         row.chunk_index += 1
         if digest is not None:
