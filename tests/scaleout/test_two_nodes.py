@@ -42,7 +42,8 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 def test_chunks_spread_over_two_nodes_and_published_through_the_other(
         cluster: Cluster) -> None:
     with cluster.nodes(2) as nodes:
-        cluster.cli("user", "add", "Uploader", "--password", secrets.token_urlsafe(12),
+        cluster.cli("user", "add", "Uploader",   # a generated password may start with "-"
+                    f"--password={secrets.token_urlsafe(12)}",
                     "--group", "uploader")
         cluster.cli("botpassword", "add", "Uploader", "bot", "--password", BOT_PASSWORD)
         data = make_png("two nodes", size=(3200, 3200), noise=True)  # about 30 MB
