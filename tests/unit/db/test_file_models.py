@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
+from tests.unit.db.schema import schema_diffs
 
 from wikiupload.db.engine import alembic_config, make_engine, migrate
 from wikiupload.db.file_models import FileArchive, Image, LogEntry, OldImage
-from wikiupload.db.models import Base
 from wikiupload.wiki import Wiki
 
 FILE_TABLES = {"image", "oldimage", "filearchive", "logging"}
@@ -34,8 +32,7 @@ def _table_of(diff: Any) -> str:
 def test_migration_matches_models(wiki_factory: Callable[..., Wiki]) -> None:
     wiki = wiki_factory()
     with wiki.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diffs = compare_metadata(context, Base.metadata)
+        diffs = schema_diffs(connection, compare_type=True)
     assert set(inspect(wiki.engine).get_table_names()) >= FILE_TABLES
     assert [d for d in diffs if _table_of(d) in FILE_TABLES] == []
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from tests.unit.db.schema import schema_diffs
 
 import wikiupload.db.archive_models  # noqa: F401
 import wikiupload.db.file_models  # noqa: F401
@@ -34,6 +33,6 @@ def test_head_matches_the_models(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'wiki.sqlite'}")
     migrate(engine)
     with engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diffs = schema_diffs(connection)
     engine.dispose()
     assert diffs == []
