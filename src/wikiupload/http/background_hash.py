@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["BackgroundHash"]
 
-MAX_BACKLOG = 8 * 1024 * 1024
+MAX_BACKLOG = 2 * 1024 * 1024     # what it may hold: bytes the server's memory carries
 
 
 class BackgroundHash:
