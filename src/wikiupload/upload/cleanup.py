@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session as DbSession
 from wikiupload.auth.counters import purge_expired
 from wikiupload.db.stash_models import Job, StashedFile, UploadStatus
 from wikiupload.filerepo.backends import NotFound
-from wikiupload.filerepo.backends.s3 import S3Backend
+from wikiupload.filerepo.backends.base import KeepsUnfinishedUploads
 from wikiupload.filerepo.repo import TEMP_ZONE, THUMB_ZONE, FileRepo
 from wikiupload.upload.stash import expiry_cutoff, thumb_dir
 from wikiupload.wiki import Wiki
@@ -66,7 +66,7 @@ def cleanup(wiki: Wiki, *, now: float | None = None) -> CleanupReport:
     report = CleanupReport()
     _remove_expired_entries(wiki, cutoff, report)
     report.orphaned_objects = _remove_orphans(wiki, cutoff.timestamp())
-    if isinstance(wiki.filerepo.backend, S3Backend):
+    if isinstance(wiki.filerepo.backend, KeepsUnfinishedUploads):
         report.multipart_uploads = wiki.filerepo.backend.abort_stale_uploads(
             f"{TEMP_ZONE}/", cutoff.timestamp())
     with wiki.db() as db:

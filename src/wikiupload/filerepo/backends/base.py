@@ -20,6 +20,7 @@ __all__ = [
     "NotFound",
     "ObjectStat",
     "PathConflict",
+    "KeepsUnfinishedUploads",
     "PresignsUrls",
     "StorageBackend",
     "StorageError",
@@ -104,6 +105,14 @@ class StorageBackend(Protocol):
 
     def iter(self, prefix: str = "") -> Iterator[str]:
         """Paths of the objects whose path starts with ``prefix``, sorted."""
+        ...
+
+
+@runtime_checkable
+class KeepsUnfinishedUploads(Protocol):
+    """A backend where a chunked upload's parts wait in the store (S3 multipart uploads)."""
+
+    def abort_stale_uploads(self, prefix: str, older_than: float) -> int:
         ...
 
 
