@@ -105,7 +105,8 @@ class Settings:
         "", "SQLAlchemy URL of the metadata database; empty means SQLite in data_dir.")
     storage_url: str = _setting(
         "", "Where file bytes live: file:///path, or s3://bucket/prefix (an S3-compatible "
-            "object store, see the s3_* settings); empty means data_dir/images.",
+            "object store, see the s3_* settings; the bucket must exist: a process will not "
+            "start without it); empty means data_dir/images.",
         "$wgUploadDirectory")
     storage_serve: str = _setting(
         "stream", "How files of an s3:// store reach users: stream (through this server) or "

@@ -8,7 +8,7 @@ import logging
 from collections import Counter
 
 from wikiupload.auth.counters import release_dead_leases
-from wikiupload.filerepo.backends import StorageError
+from wikiupload.filerepo.backends import StorageError, StoreMisconfigured
 from wikiupload.upload.recovery import settle_intents
 from wikiupload.wiki import Wiki
 
@@ -23,6 +23,8 @@ def recover(wiki: Wiki) -> Counter[str]:
     try:
         done.update(settled.outcome for settled in settle_intents(wiki.sessionmaker,
                                                                   wiki.filerepo))
+    except StoreMisconfigured:
+        raise               # no use serving: every upload would fail
     except StorageError:    # the store is down: serve anyway, every change settles its name
         log.exception("could not list the publish intents")
     with wiki.db() as db:

@@ -135,3 +135,18 @@ def test_a_dropped_database_connection_is_survived(wiki: Wiki, uploader: ApiClie
                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
     last = uploader.chunk("Dbdrop.png", data[MiB:], MiB, len(data), key)["upload"]
     assert last["imageinfo"]["sha1"] == hashlib.sha1(data).hexdigest()
+
+
+def test_a_bucket_that_does_not_exist_is_named_as_the_cause(
+        wiki_factory: Any, app_holder: dict[str, Any], accounts: Any, api_url: str) -> None:
+    """A store without its bucket is a setting to fix, not an outage to wait out: uploads
+    fail (backend-fail-internal) and the start of a process stops with the reason."""
+    from wikiupload.filerepo.backends import StoreMisconfigured
+
+    wiki, client = _serve(wiki_factory, app_holder, accounts, api_url,
+                          storage_url="s3://wikiupload-no-such-bucket/w")
+    failed = client.upload("Nowhere.png", media.png("nowhere", 12, 12))
+    assert failed["error"]["code"] == "backend-fail-internal", failed
+    with pytest.raises(StoreMisconfigured, match="NoSuchBucket .the bucket must be created"):
+        recover(wiki)
+    client.close()

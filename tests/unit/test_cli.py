@@ -48,3 +48,18 @@ def test_first_start_creates_admin_once(tmp_path: Path) -> None:
         admin = find_user(db, "Admin")
         assert admin is not None and check_password(admin, password)
     wiki.close()
+
+
+def test_a_store_that_cannot_work_stops_serve_with_the_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from wikiupload.cli import serve
+    from wikiupload.filerepo.backends import StoreMisconfigured
+
+    def missing_bucket(_wiki: Wiki) -> None:
+        raise StoreMisconfigured("list journal/: the store answered NoSuchBucket "
+                                 "(the bucket must be created first)")
+
+    monkeypatch.setattr(serve, "recover", missing_bucket)
+    assert main(["--data", str(tmp_path / "data"), "serve"]) == 2
+    assert "wikiupload: list journal/: the store answered NoSuchBucket" in capsys.readouterr().err

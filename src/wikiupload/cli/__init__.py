@@ -18,6 +18,7 @@ from wikiupload.cli import (
     upload,
 )
 from wikiupload.config import Settings, load
+from wikiupload.filerepo.backends import StoreMisconfigured
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args, settings_from(args)))
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, StoreMisconfigured) as exc:
         print(f"wikiupload: {exc}", file=sys.stderr)
         return 2
 

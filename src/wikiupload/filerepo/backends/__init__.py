@@ -16,6 +16,7 @@ from wikiupload.filerepo.backends.base import (
     StorageBackend,
     StorageError,
     StorageUnavailable,
+    StoreMisconfigured,
 )
 from wikiupload.filerepo.backends.local import LocalBackend
 from wikiupload.filerepo.backends.memory import MemoryBackend
@@ -34,6 +35,7 @@ __all__ = [
     "StorageBackend",
     "StorageError",
     "StorageUnavailable",
+    "StoreMisconfigured",
     "backend_from_url",
 ]
 

@@ -25,6 +25,7 @@ __all__ = [
     "StorageBackend",
     "StorageError",
     "StorageUnavailable",
+    "StoreMisconfigured",
     "check_path",
     "check_prefix",
 ]
@@ -40,6 +41,11 @@ class StorageError(Exception):
 
 class StorageUnavailable(StorageError):
     """The store could not be reached or is overloaded (timeout, refused, 5xx): try later."""
+
+
+class StoreMisconfigured(StorageError):
+    """The store cannot work as configured (its bucket does not exist): no retry helps, an
+    operator must act."""
 
 
 class NotFound(StorageError):

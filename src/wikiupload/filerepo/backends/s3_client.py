@@ -16,7 +16,12 @@ from boto3.exceptions import Boto3Error
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from wikiupload.filerepo.backends.base import NotFound, StorageError, StorageUnavailable
+from wikiupload.filerepo.backends.base import (
+    NotFound,
+    StorageError,
+    StorageUnavailable,
+    StoreMisconfigured,
+)
 
 __all__ = ["S3Options", "error_code", "make_client", "storage_error", "translated"]
 
@@ -87,6 +92,9 @@ def storage_error(exc: BaseException, operation: str, path: str) -> StorageError
         cause = cause.__cause__ or cause.__context__
     if isinstance(cause, ClientError):
         code = error_code(cause)
+        if code == "NoSuchBucket":
+            return StoreMisconfigured(f"{operation} {path}: the store answered NoSuchBucket "
+                                      "(the bucket must be created first)")
         if code in _MISSING:
             return NotFound(path)
         status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
