@@ -146,12 +146,16 @@ class FileRepo:
             backend.fsync = settings.fsync
         return cls(backend, settings)
 
+    @property
+    def syncs_local_files(self) -> bool:
+        """Whether a local file is stored by renaming it into a store that fsyncs (a local
+        store with the fsync setting on), so that syncing it early pays."""
+        return isinstance(self.backend, LocalBackend) and self.backend.fsync
+
     def sync_ahead(self, source: Path) -> BackgroundSync | None:
         """Start syncing a local file that is to be stored, in a thread; None when storing
         it needs no fsync (another store, or the fsync setting off)."""
-        if isinstance(self.backend, LocalBackend) and self.backend.fsync:
-            return BackgroundSync(source)
-        return None
+        return BackgroundSync(source) if self.syncs_local_files else None
 
     # -- paths -------------------------------------------------------------------------------
 

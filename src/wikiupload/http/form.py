@@ -120,7 +120,8 @@ class _FileSink:
     hashing moves to a thread, so that a large part is hashed while it is still arriving,
     and every ``WRITE_BACK_EVERY`` bytes the kernel is asked to start writing it out."""
 
-    def __init__(self, start: PartStart, spool_dir: Path, hash_now: bool = True) -> None:
+    def __init__(self, start: PartStart, spool_dir: Path, hash_now: bool = True,
+                 write_back: bool = False) -> None:
         self.start = start
         fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
         self.fd: int | None = fd
@@ -128,7 +129,7 @@ class _FileSink:
         self.size = 0
         self._sha1 = hashlib.sha1() if hash_now else None
         self._hashing: BackgroundHash | None = None    # takes over self._sha1
-        self._written_back = 0
+        self._written_back = 0 if write_back else -1     # -1: never asked for
 
     def write(self, data: bytes) -> None:
         assert self.fd is not None
@@ -144,14 +145,14 @@ class _FileSink:
         written = os.write(self.fd, data)
         while written < len(data):  # short writes are rare but allowed
             written += os.write(self.fd, data[written:])
-        if self._sha1 is not None and self.size - self._written_back >= WRITE_BACK_EVERY:
+        if self._written_back >= 0 and self.size - self._written_back >= WRITE_BACK_EVERY:
             self._start_write_back()
 
     def _start_write_back(self) -> None:
         """Have the kernel start writing what has arrived (without waiting for it), so the
-        fsync that makes the upload durable has only the tail left to wait for. Only for
-        parts hashed as they arrive: those are stored by renaming the spooled file, while a
-        chunk's is copied onto its upload and deleted (writing it out would be waste).
+        fsync that makes the upload durable has only the tail left to wait for. Asked for
+        (``write_back``) where the spooled file is renamed into a durable local store; not
+        for a chunk, whose spool file is copied onto its upload and deleted.
         On Linux, POSIX_FADV_DONTNEED starts the write-back of dirty pages and drops only
         pages already clean, so what was just written stays cached for verification."""
         assert self.fd is not None
@@ -228,12 +229,14 @@ class _FormBuilder:
 
     def __init__(self, spool_dir: Path, max_field_bytes: int, file_fields: frozenset[str],
                  max_text_bytes: int | None = None,
-                 lazy_hash_fields: frozenset[str] = frozenset()) -> None:
+                 lazy_hash_fields: frozenset[str] = frozenset(),
+                 write_back: bool = False) -> None:
         self._spool_dir = spool_dir
         self._max_field_bytes = max_field_bytes
         self._budget = _TextBudget(max_text_bytes)
         self._file_fields = file_fields
         self._lazy_hash_fields = lazy_hash_fields
+        self._write_back = write_back
         self._sink: _FileSink | _FieldSink | None = None
         self.form = FormData()
 
@@ -249,7 +252,9 @@ class _FormBuilder:
     def _open_sink(self, start: PartStart) -> _FileSink | _FieldSink:
         if start.filename is not None or start.name in self._file_fields:
             return _FileSink(start, self._spool_dir,
-                             hash_now=start.name not in self._lazy_hash_fields)
+                             hash_now=start.name not in self._lazy_hash_fields,
+                             write_back=self._write_back
+                             and start.name not in self._lazy_hash_fields)
         return _FieldSink(start, self._max_field_bytes, self._budget)
 
     def _close_sink(self) -> None:
@@ -282,6 +287,7 @@ async def read_multipart(
     max_text_bytes: int | None = None,
     idle_timeout: float | None = None,
     lazy_hash_fields: frozenset[str] = LAZY_HASH_FIELDS,
+    write_back: bool = False,
 ) -> FormData:
     """Parse a multipart/form-data body, spooling file parts into ``spool_dir``.
 
@@ -289,13 +295,14 @@ async def read_multipart(
     objects; the others become text fields (last value wins), each at most
     ``max_field_bytes`` and together at most ``max_text_bytes``. File parts are
     hashed as they arrive, except those named in ``lazy_hash_fields`` (hashed on
-    first use of ``sha1``). A body that stalls for ``idle_timeout`` seconds raises
-    BodyTimeout. On any error all
-    temp files are deleted before the exception propagates.
+    first use of ``sha1``), which are also the parts whose write-back starts as they arrive
+    when ``write_back`` is asked for (see ``_FileSink``). A body that stalls for
+    ``idle_timeout`` seconds raises BodyTimeout. On any error all temp files are deleted
+    before the exception propagates.
     """
     parser = MultipartParser(_boundary_bytes(boundary))
     builder = _FormBuilder(spool_dir, max_field_bytes, file_fields, max_text_bytes,
-                           lazy_hash_fields)
+                           lazy_hash_fields, write_back)
     received = 0
     try:
         async for chunk in with_idle_timeout(stream, idle_timeout):

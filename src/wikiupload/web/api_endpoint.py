@@ -85,7 +85,8 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
                                     max_body_bytes=limit,
                                     max_field_bytes=settings.max_form_text_bytes,
                                     max_text_bytes=settings.max_form_text_bytes,
-                                    idle_timeout=settings.body_idle_timeout)
+                                    idle_timeout=settings.body_idle_timeout,
+                                    write_back=wiki.filerepo.syncs_local_files)
         return form, form.fields
     data = bytearray()
     async for piece in with_idle_timeout(request.stream(), settings.body_idle_timeout):
