@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from wikiupload.config import Settings
-from wikiupload.filerepo.backends import LocalBackend
+from wikiupload.filerepo.backends import LocalBackend, NotFound, StorageError
 from wikiupload.filerepo.chunkstore import append_file
 from wikiupload.filerepo.intents import Intent, load_intents, write_intent
 from wikiupload.filerepo.repo import FileRepo
@@ -99,6 +101,7 @@ def test_a_spooled_file_is_synced_ahead_and_not_again(tmp_path: Path,
     source = tmp_path / "spooled"
     source.write_bytes(b"data")
     sync = repo.sync_ahead(source)
+    time.sleep(0.2)                      # the idle pool has done it (else it is called off)
     assert sync is not None and sync.on_disk()
     assert fsyncs == ["file"]
     fsyncs.clear()
@@ -111,11 +114,24 @@ def test_a_spooled_file_is_synced_ahead_and_not_again(tmp_path: Path,
     assert off.sync_ahead(tmp_path / "other") is None
 
 
-def test_a_failed_sync_ahead_leaves_the_sync_to_the_store(tmp_path: Path,
-                                                          fsyncs: list[str]) -> None:
+def test_a_failed_sync_ahead_is_a_storage_error_not_a_second_try(tmp_path: Path) -> None:
+    """After a failed fsync a second one may report success for pages that never reached
+    the disk: the failure stands."""
     repo = FileRepo.from_settings(Settings(data_dir=tmp_path))
     sync = repo.sync_ahead(tmp_path / "gone")
-    assert sync is not None and sync.on_disk() is False
+    assert sync is not None
+    time.sleep(0.2)                      # the idle pool has tried it (else it is called off)
+    with pytest.raises(StorageError, match="fsync of gone failed"):
+        sync.on_disk()
+
+
+def test_a_new_directory_is_synced_also_when_the_write_fails(
+        tmp_path: Path, fsyncs: list[str]) -> None:
+    backend = LocalBackend(tmp_path / "store")
+    with pytest.raises(NotFound):
+        backend.put_file("a/ab/File.png", tmp_path / "missing", move=True)
+    assert (tmp_path / "store" / "a" / "ab").is_dir()
+    assert fsyncs.count("dir") >= 2      # the store's root and a/: their new entries
 
 
 def test_new_directories_are_synced_with_the_object_once_it_is_in_place(
@@ -137,3 +153,24 @@ def test_new_directories_are_synced_with_the_object_once_it_is_in_place(
     root = backend.root
     assert synced == [(str(root / "a" / "ab"), True), (str(root), True),
                       (str(root / "a"), True)]
+
+
+def test_a_sync_not_yet_started_is_called_off_for_the_caller_to_do(tmp_path: Path) -> None:
+    """With every thread of the pool busy, a small file does not wait in line behind large
+    ones while its publish holds the name's lock: the caller syncs it itself."""
+    from concurrent.futures import Future
+
+    from wikiupload.filerepo import background_sync
+
+    gate = threading.Event()
+    busy: list[Future[None]] = [background_sync._POOL.submit(gate.wait, 10) for _ in range(8)]
+    try:
+        repo = FileRepo.from_settings(Settings(data_dir=tmp_path))
+        source = tmp_path / "spooled"
+        source.write_bytes(b"data")
+        sync = repo.sync_ahead(source)
+        assert sync is not None and sync.on_disk() is False
+    finally:
+        gate.set()
+        for future in busy:
+            future.result(10)

@@ -7,14 +7,13 @@ the rename (verification, warnings, the rows) instead of adding its wait to them
 
 from __future__ import annotations
 
-import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["BackgroundSync"]
+from wikiupload.filerepo.backends.base import StorageError
 
-log = logging.getLogger(__name__)
+__all__ = ["BackgroundSync"]
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wikiupload-fsync")
 
@@ -35,11 +34,15 @@ class BackgroundSync:
         self._future = _POOL.submit(_fsync, path)
 
     def on_disk(self) -> bool:
-        """Wait for the sync: True if the file is on disk, False if it failed (the caller
-        then syncs the file itself, and meets the error there)."""
+        """True once the file is on disk. False when the sync has not started yet (all the
+        pool's threads busy with other files): it is called off, and the caller syncs the
+        file itself rather than wait in line. A failed sync raises StorageError: the caller
+        must not sync again, since a second fsync after a write-back error can report
+        success for pages that never reached the disk."""
+        if self._future.cancel():
+            return False
         try:
             self._future.result()
         except OSError as error:
-            log.warning("background fsync of %s failed: %s", self.path, error)
-            return False
+            raise StorageError(f"fsync of {self.path.name} failed: {error}") from error
         return True

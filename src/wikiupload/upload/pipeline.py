@@ -175,7 +175,7 @@ class UploadPipeline:
         row = self.stash.store(self.source.local, user_id=self.ctx.user.id,
                                orig_name=self.options.filename, facts=self._file_facts(),
                                source_type=self.source.source_type,
-                               source_synced=self.source.local_on_disk())
+                               synced=self.source.synced)
         self.source.local = None
         self.source.stashed = row
         return row

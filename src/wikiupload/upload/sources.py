@@ -37,10 +37,6 @@ class UploadSource:
         return cls("file", orig_name, upload.size, upload.sha1, local=upload.path,
                    synced=repo.sync_ahead(upload.path))
 
-    def local_on_disk(self) -> bool:
-        """Whether the local file is known to be fsynced (waits for the sync running)."""
-        return self.synced is not None and self.synced.on_disk()
-
     @classmethod
     def from_stash(cls, row: StashedFile) -> UploadSource:
         return cls(row.source_type or "file", row.orig_name, row.size, row.sha1, stashed=row)

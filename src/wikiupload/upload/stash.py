@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
+from wikiupload.filerepo.background_sync import BackgroundSync
 from wikiupload.filerepo.chunkstore import chunk_store_for
 from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.repo import THUMB_ZONE, FileRepo, mw_timestamp, normalize_extension
@@ -77,13 +78,13 @@ class UploadStash:
 
     def store(self, source: Path, *, user_id: int, orig_name: str, facts: FileFacts,
               source_type: str = "file", move: bool = True,
-              source_synced: bool = False) -> StashedFile:
-        """Move (or copy) a local file into the stash and record it (``source_synced``:
-        the caller has fsynced it)."""
+              synced: BackgroundSync | None = None) -> StashedFile:
+        """Move (or copy) a local file into the stash and record it (``synced``: its fsync,
+        started earlier)."""
         row = self._new_row(user_id, orig_name, facts, source_type)
         with storage_errors("stashfailed"):
-            self.repo.backend.put_file(row.path, source, move=move,
-                                       source_synced=source_synced)
+            on_disk = synced is not None and synced.on_disk()
+            self.repo.backend.put_file(row.path, source, move=move, source_synced=on_disk)
         self.db.add(row)
         self.db.flush()
         return row

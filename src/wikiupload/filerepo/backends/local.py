@@ -14,6 +14,7 @@ import shutil
 import stat as stat_module
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -103,48 +104,57 @@ class LocalBackend:
 
     # -- writing -----------------------------------------------------------------------------
 
+    @contextmanager
+    def _parents_of(self, target: Path) -> Iterator[None]:
+        """Make the missing directories above ``target`` for the write in the block, and
+        sync their new entries when it ends: after the object is in place (``_make_parent``),
+        and also when the write fails or is not durable, since a later write would find the
+        directories there and sync only its own."""
+        new_entries = self._make_parent(target)
+        try:
+            yield
+        except BaseException:
+            with suppress(OSError):
+                self._sync_dirs(new_entries)
+            raise
+        self._sync_dirs(new_entries)
+
     def put_file(self, path: str, source: Path, *, move: bool = False,
                  overwrite: bool = True, source_synced: bool = False) -> None:
         target = self.local_path(path)
-        new_entries = self._make_parent(target)
-        if move and self._rename_into(source, target, overwrite, source_synced):
-            self._sync_dirs(new_entries)
-            return
-        with _open_source(source) as src:
-            self._write_atomically(target, src, overwrite)
-        self._sync_dirs(new_entries)
+        with self._parents_of(target):
+            if move and self._rename_into(source, target, overwrite, source_synced):
+                return
+            with _open_source(source) as src:
+                self._write_atomically(target, src, overwrite)
         if move:
             source.unlink()
 
     def put_bytes(self, path: str, data: bytes, *, overwrite: bool = True,
                   durable: bool = True) -> None:
         target = self.local_path(path)
-        new_entries = self._make_parent(target)
-        self._write_atomically(target, io.BytesIO(data), overwrite, durable=durable)
-        if durable:
-            self._sync_dirs(new_entries)
+        with self._parents_of(target):
+            self._write_atomically(target, io.BytesIO(data), overwrite, durable=durable)
 
     def copy(self, src: str, dst: str, *, overwrite: bool = True) -> None:
         target = self.local_path(dst)
-        with self.open(src) as reader:
-            new_entries = self._make_parent(target)
+        with self.open(src) as reader, self._parents_of(target):
             self._write_atomically(target, reader, overwrite)
-        self._sync_dirs(new_entries)
 
     def move(self, src: str, dst: str, *, overwrite: bool = True) -> None:
         source = self.local_path(src)
         target = self.local_path(dst)
         if not source.is_file():
             raise NotFound(src)
-        new_entries = self._make_parent(target)
-        try:
-            self._commit(source, target, overwrite)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:  # a mount point inside the root
-                raise
-            self.copy(src, dst, overwrite=overwrite)
-            source.unlink()
-        self._sync_dirs([*new_entries, source.parent])
+        with self._parents_of(target):
+            try:
+                self._commit(source, target, overwrite)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:  # a mount point inside the root
+                    raise
+                self.copy(src, dst, overwrite=overwrite)
+                source.unlink()
+        self._sync_dir(source.parent)
 
     def delete(self, path: str, *, missing_ok: bool = False, durable: bool = True) -> None:
         target = self.local_path(path)
