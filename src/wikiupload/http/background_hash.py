@@ -27,14 +27,17 @@ class BackgroundHash:
         self._pending: deque[bytes] = deque()
         self._backlog = 0
         self._closed = False
+        self._failed: BaseException | None = None   # the thread's error, raised to the feeder
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="wikiupload-hash", daemon=True)
         self._thread.start()
 
     def feed(self, data: bytes) -> None:
         with self._changed:
-            while self._backlog > self._max_backlog:
+            while self._backlog > self._max_backlog and self._failed is None:
                 self._changed.wait()
+            if self._failed is not None:
+                raise self._failed
             self._pending.append(data)
             self._backlog += len(data)
             self._changed.notify_all()
@@ -42,6 +45,8 @@ class BackgroundHash:
     def hexdigest(self) -> str:
         """The digest of everything fed (waits for the thread to finish it)."""
         self._stop()
+        if self._failed is not None:
+            raise self._failed
         return str(self._digest.hexdigest())
 
     def cancel(self) -> None:
@@ -64,7 +69,14 @@ class BackgroundHash:
                 if not self._pending:
                     return
                 data = self._pending.popleft()
-            self._digest.update(data)
+            try:
+                self._digest.update(data)
+            except BaseException as error:  # noqa: BLE001 - handed to the feeder
+                with self._changed:
+                    self._failed = error
+                    self._pending.clear()
+                    self._changed.notify_all()
+                return
             with self._changed:
                 self._backlog -= len(data)
                 self._changed.notify_all()

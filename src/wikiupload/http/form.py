@@ -8,6 +8,7 @@ import os
 import tempfile
 import urllib.parse
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,8 +158,9 @@ class _FileSink:
         pages already clean, so what was just written stays cached for verification."""
         assert self.fd is not None
         if hasattr(os, "posix_fadvise"):
-            os.posix_fadvise(self.fd, self._written_back, self.size - self._written_back,
-                             os.POSIX_FADV_DONTNEED)
+            with suppress(OSError):    # only advice: the fsync before the rename still waits
+                os.posix_fadvise(self.fd, self._written_back, self.size - self._written_back,
+                                 os.POSIX_FADV_DONTNEED)
         self._written_back = self.size
 
     def close(self) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,13 @@ class RunningHashes:
 
 
 HASHES = RunningHashes()
+
+
+def _wait_quietly(hashing: Future[None] | None) -> None:
+    """Let a chunk's hashing finish (its digest is then dropped) without raising."""
+    if hashing is not None:
+        with suppress(Exception):
+            hashing.result()
 _HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wikiupload-chunk-hash")
 # A session's row, locked for the chunk being added (every chunk: built once).
 # populate_existing: the row may already be in the session, read before the lock.
@@ -112,10 +120,13 @@ class ChunkSessions:
             with storage_errors("stashfailed"):
                 row.assembly = self.store.append(row.path, row.assembly, _data(chunk), row.size)
         except FileNotFoundError:
+            _wait_quietly(hashing)
             raise ApiError("apierror-stashfailed-nosession", code="stashfailed") from None
-        finally:
-            if hashing is not None:
-                hashing.result()    # the digest is in use until then (and kept only on success)
+        except BaseException:
+            _wait_quietly(hashing)       # the append's error is the one to report
+            raise
+        if hashing is not None:
+            hashing.result()    # the digest is in use until then
         row.size += chunk.size
         row.chunk_index += 1
         if digest is not None:

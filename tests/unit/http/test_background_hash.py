@@ -64,3 +64,22 @@ def test_cancel_ends_the_thread_without_hashing_the_rest() -> None:
     hashing.cancel()
     assert len(digest.pieces) <= 5
     assert not [t for t in threading.enumerate() if t.name == "wikiupload-hash"]
+
+
+class BrokenDigest:
+    def update(self, data: bytes) -> None:
+        raise MemoryError("no room to hash")
+
+    def hexdigest(self) -> str:
+        return ""
+
+
+def test_a_failure_in_the_thread_reaches_the_feeder_instead_of_a_hang() -> None:
+    import pytest
+
+    hashing = BackgroundHash(BrokenDigest(), max_backlog=1_000)
+    with pytest.raises(MemoryError, match="no room"):
+        for _ in range(1_000):       # the backlog fills up: feed must not wait for ever
+            hashing.feed(b"x" * 600)
+        hashing.hexdigest()
+    assert not [t for t in threading.enumerate() if t.name == "wikiupload-hash"]
