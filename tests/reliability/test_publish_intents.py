@@ -8,6 +8,7 @@ The kill is real: a separate process publishes and exits without committing."""
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import socket
@@ -150,6 +151,26 @@ def test_a_publish_killed_after_its_commit_keeps_the_new_version(
     assert recover(wiki) == {"committed": 1}
 
     assert _served(_info(uploader, "Done.png")["imageinfo"][0]["url"]) == data
+    assert check_repository(wiki, min_age=0).problems == []
+
+
+def test_an_intent_of_the_first_layout_is_settled_at_the_next_start(
+        wiki: Wiki, uploader: ApiClient) -> None:
+    """Intents were first kept at journal/<SHA-1 of the name>/<id>.json."""
+    data = make_png("first layout")
+    assert uploader.upload("Older.png", data)["upload"]["result"] == "Success"
+    with wiki.db() as db:
+        image = db.get(Image, "Older.png")
+        assert image is not None
+        stamp, sha1 = image.timestamp.strftime("%Y%m%d%H%M%S"), image.sha1
+    intent = Intent("Older.png", stamp, sha1, len(data))
+    old_path = f"journal/{hashlib.sha1(b'Older.png').hexdigest()}/{intent.id}.json"
+    record = {k: v for k, v in vars(intent).items() if k != "stored_at"}
+    wiki.filerepo.backend.put_bytes(old_path, json.dumps(record).encode())
+    assert [i.path for i in load_intents(wiki.filerepo.backend)] == [old_path]
+
+    assert recover(wiki) == {"committed": 1}
+    assert not wiki.filerepo.backend.exists(old_path)
     assert check_repository(wiki, min_age=0).problems == []
 
 

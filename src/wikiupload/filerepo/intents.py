@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
 
@@ -42,10 +42,11 @@ class Intent:
     moved_from: str = ""
     created: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    stored_at: str = ""             # where it was found, if not at ``path`` (not stored)
 
     @property
     def path(self) -> str:
-        return f"{name_prefix(self.name)}{self.id}.json"
+        return self.stored_at or f"{name_prefix(self.name)}{self.id}.json"
 
     @property
     def must_survive_power_loss(self) -> bool:
@@ -66,7 +67,8 @@ def name_prefix(name: str) -> str:
 def write_intent(backend: StorageBackend, intent: Intent) -> None:
     """Store the intent (its id is new: nothing to overwrite); durably when it must
     survive a power loss, else only past a killed process."""
-    backend.put_bytes(intent.path, json.dumps(asdict(intent)).encode(),
+    record = {key: value for key, value in asdict(intent).items() if key != "stored_at"}
+    backend.put_bytes(intent.path, json.dumps(record).encode(),
                       durable=intent.must_survive_power_loss)
 
 
@@ -78,13 +80,15 @@ def remove_intent(backend: StorageBackend, intent: Intent) -> None:
 
 def load_intents(backend: StorageBackend, name: str | None = None) -> Iterator[Intent]:
     """The intents of file ``name`` (of every file if None); unreadable ones are logged and
-    skipped."""
+    skipped. The listing of every file also finds intents of the first layout,
+    ``journal/<SHA-1 of the name>/<id>.json``, which every start settles."""
     prefix = name_prefix(name) if name is not None else f"{JOURNAL_ZONE}/"
     for path in list(backend.iter(prefix)):
         try:
             with backend.open(path) as stream:
                 data = json.loads(stream.read(64 * 1024))
-            intent = Intent(**data)
+            intent = Intent(**{key: value for key, value in data.items()
+                               if key != "stored_at"})
         except NotFound:
             continue        # settled meanwhile
         except (StorageError, ValueError, TypeError):
@@ -92,3 +96,9 @@ def load_intents(backend: StorageBackend, name: str | None = None) -> Iterator[I
             continue
         if intent.path == path:
             yield intent
+        elif path == _first_layout_path(intent):
+            yield replace(intent, stored_at=path)
+
+
+def _first_layout_path(intent: Intent) -> str:
+    return f"{JOURNAL_ZONE}/{hashlib.sha1(intent.name.encode()).hexdigest()}/{intent.id}.json"
