@@ -64,10 +64,10 @@ def server_loop_options() -> tuple[str, str]:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     wiki = Wiki.open(settings)
     password = ensure_first_admin(wiki)
-    recover(wiki)
-    if password is not None:
+    if password is not None:     # before anything else can stop the start
         print(f"Created the administrator account: user {FIRST_ADMIN!r}, password {password!r}")
         print("This password is shown only once; keep it somewhere safe.", flush=True)
+    recover(wiki)
     print(f"wikiupload serving {settings.base_url}{settings.script_path}/api.php "
           f"(data in {settings.data_dir.resolve()})", flush=True)
     worker = Worker(wiki) if settings.embedded_job_worker else None
