@@ -136,14 +136,19 @@ def test_a_stashed_file_killed_while_published_stays_publishable(
     assert check_repository(wiki, min_age=0).problems == []
 
 
+def _uploaded(wiki: Wiki, client: ApiClient, name: str, data: bytes) -> tuple[str, str]:
+    """Upload ``data`` as ``name``; the new version's timestamp and base-36 SHA-1."""
+    assert client.upload(name, data)["upload"]["result"] == "Success"
+    with wiki.db() as db:
+        image = db.get(Image, name)
+        assert image is not None
+        return image.timestamp.strftime("%Y%m%d%H%M%S"), image.sha1
+
+
 def test_a_publish_killed_after_its_commit_keeps_the_new_version(
         wiki: Wiki, uploader: ApiClient) -> None:
     data = make_png("committed")
-    assert uploader.upload("Done.png", data)["upload"]["result"] == "Success"
-    with wiki.db() as db:
-        image = db.get(Image, "Done.png")
-        assert image is not None
-        stamp, sha1 = image.timestamp.strftime("%Y%m%d%H%M%S"), image.sha1
+    stamp, sha1 = _uploaded(wiki, uploader, "Done.png", data)
     write_intent(wiki.filerepo.backend, Intent("Done.png", stamp, sha1, len(data)))
 
     report = check_repository(wiki, min_age=0)
@@ -158,11 +163,7 @@ def test_an_intent_of_the_first_layout_is_settled_at_the_next_start(
         wiki: Wiki, uploader: ApiClient) -> None:
     """Intents were first kept at journal/<SHA-1 of the name>/<id>.json."""
     data = make_png("first layout")
-    assert uploader.upload("Older.png", data)["upload"]["result"] == "Success"
-    with wiki.db() as db:
-        image = db.get(Image, "Older.png")
-        assert image is not None
-        stamp, sha1 = image.timestamp.strftime("%Y%m%d%H%M%S"), image.sha1
+    stamp, sha1 = _uploaded(wiki, uploader, "Older.png", data)
     intent = Intent("Older.png", stamp, sha1, len(data))
     old_path = f"journal/{hashlib.sha1(b'Older.png').hexdigest()}/{intent.id}.json"
     record = {k: v for k, v in vars(intent).items() if k != "stored_at"}
