@@ -12,6 +12,7 @@ import pytest
 
 from wikiupload.config import Settings
 from wikiupload.filerepo.backends import LocalBackend, NotFound, StorageError
+from wikiupload.filerepo.background_sync import BackgroundSync
 from wikiupload.filerepo.chunkstore import append_file
 from wikiupload.filerepo.intents import Intent, load_intents, write_intent
 from wikiupload.filerepo.repo import FileRepo
@@ -95,14 +96,21 @@ def test_only_intents_that_change_stored_objects_are_fsynced(tmp_path: Path,
     assert {i.id for i in load_intents(backend)} == {first.id, reupload.id, from_stash.id}
 
 
+def _wait_done(sync: BackgroundSync) -> None:
+    deadline = time.monotonic() + 30
+    while not sync._future.done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_a_spooled_file_is_synced_ahead_and_not_again(tmp_path: Path,
                                                       fsyncs: list[str]) -> None:
     repo = FileRepo.from_settings(Settings(data_dir=tmp_path))
     source = tmp_path / "spooled"
     source.write_bytes(b"data")
     sync = repo.sync_ahead(source)
-    time.sleep(0.2)                      # the idle pool has done it (else it is called off)
-    assert sync is not None and sync.on_disk()
+    assert sync is not None
+    _wait_done(sync)                     # else, not yet started, it would be called off
+    assert sync.on_disk()
     assert fsyncs == ["file"]
     fsyncs.clear()
     repo.publish("File.png", source, timestamp="20261205120000", archive=False,
@@ -120,7 +128,7 @@ def test_a_failed_sync_ahead_is_a_storage_error_not_a_second_try(tmp_path: Path)
     repo = FileRepo.from_settings(Settings(data_dir=tmp_path))
     sync = repo.sync_ahead(tmp_path / "gone")
     assert sync is not None
-    time.sleep(0.2)                      # the idle pool has tried it (else it is called off)
+    _wait_done(sync)
     with pytest.raises(StorageError, match="fsync of gone failed"):
         sync.on_disk()
 
