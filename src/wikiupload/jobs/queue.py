@@ -32,17 +32,27 @@ def enqueue(db: DbSession, kind: str, params: dict[str, Any]) -> Job:
 
 _ENQUEUED = "wikiupload.jobs_enqueued"     # Session.info key: this transaction added jobs
 _arrivals = threading.Condition()
+_wakings = 0                                # how many times the workers were woken
 
 
-def wait_for_jobs(timeout: float) -> None:
-    """Sleep until this process commits a job (or ``wake_workers`` is called), at most
+def wakings() -> int:
+    """A count to take before looking for a job, for ``wait_for_jobs``."""
+    with _arrivals:
+        return _wakings
+
+
+def wait_for_jobs(timeout: float, since: int) -> None:
+    """Sleep until this process commits a job (or ``wake_workers`` is called) after
+    ``wakings()`` returned ``since`` — at once if that happened meanwhile — at most
     ``timeout`` seconds: jobs of other processes are found by polling."""
     with _arrivals:
-        _arrivals.wait(timeout)
+        _arrivals.wait_for(lambda: _wakings != since, timeout)
 
 
 def wake_workers() -> None:
+    global _wakings
     with _arrivals:
+        _wakings += 1
         _arrivals.notify_all()
 
 

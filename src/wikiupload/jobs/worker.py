@@ -69,13 +69,14 @@ class Worker:
         except Exception:
             log.exception("could not release the jobs of killed workers")
         while not self.stopping.is_set():
+            seen = queue.wakings()
             try:
                 ran = self.run_once()
             except Exception:
                 log.exception("job worker error")
                 ran = False
             if not ran and not self.stopping.is_set():
-                queue.wait_for_jobs(self.poll_interval)
+                queue.wait_for_jobs(self.poll_interval, seen)
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="wikiupload-jobs", daemon=True)

@@ -82,3 +82,16 @@ def test_a_committed_job_wakes_the_waiting_worker(wiki_factory: Any) -> None:
         thread.join(10)
         del HANDLERS["test-wake"]
     assert not thread.is_alive()             # stop() wakes it too
+
+
+def test_a_job_committed_before_the_worker_sleeps_is_not_missed() -> None:
+    """Between finding no job and going to sleep, a job may be committed: the worker must
+    not then sleep through the poll interval."""
+    import threading
+
+    seen = queue.wakings()            # the worker looks for a job, finds none ...
+    queue.wake_workers()              # ... a job is committed meanwhile ...
+    waiter = threading.Thread(target=queue.wait_for_jobs, args=(600, seen))
+    waiter.start()                    # ... and it goes to sleep
+    waiter.join(10)
+    assert not waiter.is_alive()
