@@ -91,7 +91,7 @@ def test_a_job_committed_before_the_worker_sleeps_is_not_missed() -> None:
 
     seen = queue.wakings()            # the worker looks for a job, finds none ...
     queue.wake_workers()              # ... a job is committed meanwhile ...
-    waiter = threading.Thread(target=queue.wait_for_jobs, args=(600, seen))
+    waiter = threading.Thread(target=queue.wait_for_jobs, args=(600, seen), daemon=True)
     waiter.start()                    # ... and it goes to sleep
     waiter.join(10)
     assert not waiter.is_alive()
