@@ -9,7 +9,7 @@ from collections import Counter
 
 from wikiupload.auth.counters import release_dead_leases
 from wikiupload.filerepo.backends import StorageError, StoreMisconfigured
-from wikiupload.upload.recovery import settle_intents
+from wikiupload.upload.recovery import drop_unreadable_intents, settle_intents
 from wikiupload.wiki import Wiki
 
 __all__ = ["recover"]
@@ -23,6 +23,7 @@ def recover(wiki: Wiki) -> Counter[str]:
     try:
         done.update(settled.outcome for settled in settle_intents(wiki.sessionmaker,
                                                                   wiki.filerepo))
+        done["unreadable-intents"] = len(drop_unreadable_intents(wiki.filerepo))
     except StoreMisconfigured:
         raise               # no use serving: every upload would fail
     except StorageError:    # the store is down: serve anyway, every change settles its name

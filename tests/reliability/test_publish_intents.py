@@ -175,6 +175,26 @@ def test_an_intent_of_the_first_layout_is_settled_at_the_next_start(
     assert check_repository(wiki, min_age=0).problems == []
 
 
+def test_an_intent_cut_short_is_reported_and_removed(wiki: Wiki, uploader: ApiClient) -> None:
+    """A first upload's intent is written without fsync; a power loss can leave its file
+    empty. It is reported, removed at the next start, and does not stop the name's next
+    upload."""
+    cut_short = "journal/" + hashlib.sha1(b"Cut.png").hexdigest() + "." + "0" * 32 + ".json"
+    wiki.filerepo.backend.put_bytes(cut_short, b"")
+    report = check_repository(wiki, min_age=0)
+    assert [(p.kind, p.path) for p in report.problems] == [("unreadable-intent", cut_short)]
+    data = make_png("after the cut")
+    assert uploader.upload("Cut.png", data)["upload"]["result"] == "Success"
+    assert recover(wiki) == {"unreadable-intents": 1}
+    assert not wiki.filerepo.backend.exists(cut_short)
+    assert check_repository(wiki, min_age=0).problems == []
+    wiki.filerepo.backend.put_bytes(cut_short, b'{"name": "Cut.png"')
+    repaired = check_repository(wiki, min_age=0, repair=True).problems
+    assert [(p.kind, p.repaired, p.action) for p in repaired] == [
+        ("unreadable-intent", True, "removed")]
+    assert not wiki.filerepo.backend.exists(cut_short)
+
+
 def test_the_next_change_of_the_name_settles_a_kill_first(
         wiki: Wiki, uploader: ApiClient, admin: ApiClient, tmp_path: Path) -> None:
     """A node killed mid-publish may not come back: the next publish of the name, on any

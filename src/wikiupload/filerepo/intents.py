@@ -78,10 +78,12 @@ def remove_intent(backend: StorageBackend, intent: Intent) -> None:
     backend.delete(intent.path, missing_ok=True, durable=False)
 
 
-def load_intents(backend: StorageBackend, name: str | None = None) -> Iterator[Intent]:
+def load_intents(backend: StorageBackend, name: str | None = None, *,
+                 unreadable: list[str] | None = None) -> Iterator[Intent]:
     """The intents of file ``name`` (of every file if None); unreadable ones are logged and
-    skipped. The listing of every file also finds intents of the first layout,
-    ``journal/<SHA-1 of the name>/<id>.json``, which every start settles."""
+    skipped (and their paths added to ``unreadable``, if given). The listing of every file
+    also finds intents of the first layout, ``journal/<SHA-1 of the name>/<id>.json``,
+    which every start settles."""
     prefix = name_prefix(name) if name is not None else f"{JOURNAL_ZONE}/"
     for path in list(backend.iter(prefix)):
         try:
@@ -91,8 +93,13 @@ def load_intents(backend: StorageBackend, name: str | None = None) -> Iterator[I
                                if key != "stored_at"})
         except NotFound:
             continue        # settled meanwhile
-        except (StorageError, ValueError, TypeError):
-            log.exception("unreadable publish intent %s", path)
+        except StorageError:
+            log.exception("could not read publish intent %s", path)
+            continue
+        except (ValueError, TypeError):
+            log.warning("unreadable publish intent %s", path)
+            if unreadable is not None:
+                unreadable.append(path)
             continue
         if intent.path == path:
             yield intent

@@ -35,7 +35,7 @@ from wikiupload.maintenance.expected import (
 )
 from wikiupload.maintenance.temp_files import stale_files
 from wikiupload.upload.name_lock import lock_name
-from wikiupload.upload.recovery import settle_intents
+from wikiupload.upload.recovery import drop_unreadable_intents, settle_intents
 from wikiupload.wiki import Wiki
 
 __all__ = ["DEFAULT_MIN_AGE", "CheckReport", "Problem", "Scan", "check_repository",
@@ -47,8 +47,9 @@ DEFAULT_MIN_AGE = 3600.0
 @dataclass
 class Problem:
     """One finding. ``kind``: missing, size-mismatch, sha1-mismatch, orphan, stale-temp,
-    stale-spool, unsettled-publish (an intent left by a killed process). ``table``/``name``
-    say which row needs the object (empty for orphans)."""
+    stale-spool, unsettled-publish (an intent left by a killed process), unreadable-intent
+    (one cut short by a power loss). ``table``/``name`` say which row needs the object
+    (empty for orphans)."""
 
     kind: str
     path: str
@@ -149,13 +150,26 @@ def _intents(wiki: Wiki, now: float, min_age: float, repair: bool) -> list[Probl
     """Publish intents that outlived their publish (settled first, with ``repair``: the
     objects are then as the rows say before they are checked)."""
     if repair:
-        return [Problem("unsettled-publish", settled.intent.path, "image", settled.intent.name,
-                        repaired=True, action=f"settled: {settled.outcome}")
-                for settled in settle_intents(wiki.sessionmaker, wiki.filerepo)]
-    return [Problem("unsettled-publish", intent.path, "image", intent.name,
-                    detail=f"{int(now - intent.created)} s old")
-            for intent in load_intents(wiki.filerepo.backend)
-            if old_enough(intent.created, now, min_age)]
+        settled = [Problem("unsettled-publish", done.intent.path, "image", done.intent.name,
+                           repaired=True, action=f"settled: {done.outcome}")
+                   for done in settle_intents(wiki.sessionmaker, wiki.filerepo)]
+        return settled + [Problem("unreadable-intent", path, repaired=True, action="removed")
+                          for path in drop_unreadable_intents(wiki.filerepo, min_age=min_age,
+                                                              now=now)]
+    unreadable: list[str] = []
+    found = [Problem("unsettled-publish", intent.path, "image", intent.name,
+                     detail=f"{int(now - intent.created)} s old")
+             for intent in load_intents(wiki.filerepo.backend, unreadable=unreadable)
+             if old_enough(intent.created, now, min_age)]
+    return found + [Problem("unreadable-intent", path, detail="cut short (a power loss?)")
+                    for path in unreadable if _old_object(wiki, path, now, min_age)]
+
+
+def _old_object(wiki: Wiki, path: str, now: float, min_age: float) -> bool:
+    try:
+        return old_enough(wiki.filerepo.backend.stat(path).mtime, now, min_age)
+    except NotFound:
+        return False        # removed meanwhile
 
 
 def _scan(wiki: Wiki, now: float, min_age: float) -> Scan:

@@ -82,6 +82,30 @@ def _current(db: DbSession, name: str) -> Image | None:
                       .execution_options(populate_existing=True)).first()
 
 
+def drop_unreadable_intents(repo: FileRepo, *, min_age: float = 0.0,
+                            now: float | None = None) -> list[str]:
+    """Remove the journal's unreadable intents at least ``min_age`` seconds old; returns
+    their paths. Only an intent written without fsync can be cut short (by a power loss:
+    the others are fsynced before they get their name), and such a publish replaced
+    nothing and moved no stashed file: at worst it left an unreferenced object, which
+    ``check`` reports as an orphan."""
+    moment = time.time() if now is None else now
+    unreadable: list[str] = []
+    for _intent in load_intents(repo.backend, unreadable=unreadable):
+        pass
+    removed = []
+    for path in unreadable:
+        try:
+            if min_age > 0 and moment - repo.backend.stat(path).mtime < min_age:
+                continue
+        except NotFound:
+            continue        # removed meanwhile
+        repo.backend.delete(path, missing_ok=True)
+        log.warning("removed the unreadable publish intent %s", path)
+        removed.append(path)
+    return removed
+
+
 def settle_intents(sessions: sessionmaker[DbSession], repo: FileRepo, *,
                    min_age: float = 0.0, now: float | None = None) -> list[Settled]:
     """Settle every stored intent at least ``min_age`` seconds old (failures are logged
