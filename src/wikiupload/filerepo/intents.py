@@ -89,8 +89,7 @@ def load_intents(backend: StorageBackend, name: str | None = None, *,
         try:
             with backend.open(path) as stream:
                 data = json.loads(stream.read(64 * 1024))
-            intent = Intent(**{key: value for key, value in data.items()
-                               if key != "stored_at"})
+            intent = Intent(**data)
         except NotFound:
             continue        # settled meanwhile
         except StorageError:

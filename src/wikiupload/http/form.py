@@ -130,7 +130,8 @@ class _FileSink:
         self.size = 0
         self._sha1 = hashlib.sha1() if hash_now else None
         self._hashing: BackgroundHash | None = None    # takes over self._sha1
-        self._written_back = 0 if write_back else -1     # -1: never asked for
+        self._write_back = write_back
+        self._written_back = 0
 
     def write(self, data: bytes) -> None:
         assert self.fd is not None
@@ -146,7 +147,7 @@ class _FileSink:
         written = os.write(self.fd, data)
         while written < len(data):  # short writes are rare but allowed
             written += os.write(self.fd, data[written:])
-        if self._written_back >= 0 and self.size - self._written_back >= WRITE_BACK_EVERY:
+        if self._write_back and self.size - self._written_back >= WRITE_BACK_EVERY:
             self._start_write_back()
 
     def _start_write_back(self) -> None:

@@ -119,11 +119,10 @@ class ChunkSessions:
         try:
             with storage_errors("stashfailed"):
                 row.assembly = self.store.append(row.path, row.assembly, _data(chunk), row.size)
-        except FileNotFoundError:
-            _wait_quietly(hashing)
-            raise ApiError("apierror-stashfailed-nosession", code="stashfailed") from None
-        except BaseException:
+        except BaseException as error:
             _wait_quietly(hashing)       # the append's error is the one to report
+            if isinstance(error, FileNotFoundError):
+                raise ApiError("apierror-stashfailed-nosession", code="stashfailed") from None
             raise
         if hashing is not None:
             hashing.result()    # the digest is in use until then

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -62,11 +61,3 @@ class UploadSource:
             return publish.from_local_file(self.local, self.synced)
         assert self.stashed is not None
         return publish.from_stored(self.stashed.path, move=True)
-
-
-def sha1_of(path: Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as stream:
-        while block := stream.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
