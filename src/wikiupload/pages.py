@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import quote
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wikiupload.config import Settings
 from wikiupload.db.models import Page, Revision, User
-from wikiupload.db.rows import insert_row, insert_statement, table_of
+from wikiupload.db.rows import execute, insert_row, insert_statement, table_of
 from wikiupload.timestamps import utc as as_utc
 from wikiupload.titles import Title
 
@@ -56,10 +56,10 @@ def page_title(page: Page) -> Title:
 # Several times in every upload: built once.
 _FIND_PAGE = select(Page).where(Page.namespace == bindparam("namespace"),
                                 Page.title == bindparam("title"))
-_ADD_EDIT = (update(User).where(User.id == bindparam("user_id"))
-             .values(edit_count=User.edit_count + 1)
-             .execution_options(synchronize_session=False))
 # An edit writes its rows with one statement each, on the tables: no unit-of-work flush.
+_USERS = table_of(User)
+_ADD_EDIT = (_USERS.update().where(_USERS.c.id == bindparam("user_id"))
+             .values(edit_count=_USERS.c.edit_count + 1))
 _PAGES = table_of(Page)
 _INSERT_PAGE = insert_statement(Page)
 _INSERT_REVISION = insert_statement(Revision)
@@ -180,13 +180,13 @@ def add_revision(db: DbSession, title: Title, page: Page | None, text: str, comm
         "page_id": page_id, "parent_id": parent_id, "user_id": user.id,
         "user_text": user.name, "timestamp": now, "comment": comment, "content": text,
         "sha1": text_sha1(text), "size": len(data), "minor": minor, "tags": ",".join(tags)})
-    db.execute(_SET_LATEST, {"page": page_id, "revision": revision_id, "when": now,
-                             "bytes": len(data)})
+    execute(db, _SET_LATEST, {"page": page_id, "revision": revision_id, "when": now,
+                              "bytes": len(data)})
     if page is not None:   # the object in the session says what the row now says
         for name, value in (("latest", revision_id), ("touched", now), ("length", len(data))):
             set_committed_value(page, name, value)
     if count_edit and user.id:   # in the row only: a User loaded in the session keeps its count
-        db.execute(_ADD_EDIT, {"user_id": user.id})
+        execute(db, _ADD_EDIT, {"user_id": user.id})
     return SavedEdit(page_id, revision_id, page is None)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 from wikiupload.auth.users import Principal
 from wikiupload.config import Settings
 from wikiupload.db.models import Blob
+from wikiupload.db.rows import execute
 from wikiupload.db.watch_models import Watch
 from wikiupload.expiry import INFINITY, Expiry
 from wikiupload.timestamps import now as utc_now
@@ -110,9 +111,8 @@ def note_change(db: DbSession, title: Title, editor_id: int, stamp: datetime) ->
     they were read with (the publish that calls this loads none; this saves evaluating the
     criteria against every object of the session).
     """
-    db.execute(_NOTE_CHANGE, {"w_namespace": title.namespace, "w_title": title.db_key,
-                              "editor_id": editor_id, "stamp": stamp},
-               execution_options={"synchronize_session": False})
+    execute(db, _NOTE_CHANGE, {"w_namespace": title.namespace, "w_title": title.db_key,
+                               "editor_id": editor_id, "stamp": stamp})
 
 
 def wants_watch(db: DbSession, settings: Settings, user: Principal, title: Title,
@@ -163,7 +163,7 @@ def _is_watching(db: DbSession, settings: Settings, user_id: int, key: PageKey) 
     query = _WATCHING
     if settings.watchlist_expiry:
         query, params["now"] = _WATCHING_LIVE, utc_now()
-    return db.execute(query, params).first() is not None
+    return execute(db, query, params).first() is not None
 
 
 def _among(keys: set[PageKey]) -> ColumnElement[bool]:

@@ -97,14 +97,16 @@ class UploadModule(ApiModule):
         source = self._select_source(ctx, params, filekey, run_async)
         check_upload_rights(ctx, by_url=bool(params["url"]))
         with upload_slot(ctx):
-            self._upload(ctx, params, source, run_async, expiry)
+            done = self._upload(ctx, params, source, run_async, expiry)
+        # Committed: the answer is read outside the database's write lock.
+        ctx.result["upload"] = done if isinstance(done, dict) else self._result(ctx, done)
 
     def _upload(self, ctx: ApiContext, params: dict[str, Any],
                 source: UploadSource | UrlUpload | StashedFile | None, run_async: bool,
-                expiry: Any) -> None:
+                expiry: Any) -> Outcome | dict[str, Any]:
+        """The upload's outcome, or (a chunk, a queued URL fetch) its answer."""
         if params["chunk"] is not None:
-            ctx.result["upload"] = self._run_chunk(ctx, params, source)
-            return
+            return self._run_chunk(ctx, params, source)
         options = UploadOptions(filename=params["filename"], comment=params["comment"],
                                 text=params["text"], tags=tuple(params["tags"]),
                                 ignore_warnings=params["ignorewarnings"],
@@ -112,11 +114,9 @@ class UploadModule(ApiModule):
                                 watchlist=params["watchlist"], watch=params["watch"],
                                 watch_expiry=expiry)
         if isinstance(source, UrlUpload):
-            ctx.result["upload"] = self._run_url(ctx, source, options)
-            return
+            return self._run_url(ctx, source, options)
         assert isinstance(source, UploadSource)
-        outcome = UploadPipeline(ctx, source, options).run()
-        ctx.result["upload"] = self._result(ctx, outcome)
+        return UploadPipeline(ctx, source, options).run()
 
     # -- request checks -------------------------------------------------------------------
 
@@ -182,7 +182,7 @@ class UploadModule(ApiModule):
         return UploadStash(ctx.db, ctx.wiki.filerepo).get(filekey, ctx.user.id)
 
     def _run_url(self, ctx: ApiContext, upload: UrlUpload,
-                 options: UploadOptions) -> dict[str, Any]:
+                 options: UploadOptions) -> Outcome | dict[str, Any]:
         """Fetch now (also for async with stash=1, as MediaWiki 1.39 does) or queue a job."""
         if options.run_async and not options.stash:
             check_rate_limit(ctx)
@@ -190,10 +190,9 @@ class UploadModule(ApiModule):
         ctx.db.commit()   # hold no transaction (nor SQLite's write lock) while downloading
         source = from_url.fetch_source(ctx.wiki, upload.url, options.filename)
         try:
-            outcome = UploadPipeline(ctx, source, replace(options, run_async=False)).run()
+            return UploadPipeline(ctx, source, replace(options, run_async=False)).run()
         finally:
             from_url.discard(source)
-        return self._result(ctx, outcome)
 
     @staticmethod
     def _run_chunk(ctx: ApiContext, params: dict[str, Any],
@@ -259,6 +258,7 @@ def upload_slot(ctx: ApiContext) -> Iterator[None]:
     limit = ctx.settings.max_concurrent_uploads_per_user
     if limit <= 0:
         yield
+        ctx.db.commit()
         return
     user = ctx.user
     holder = f"ip:{ctx.request.client_ip}" if user.is_anon else f"user:{user.id}"
@@ -275,6 +275,7 @@ def upload_slot(ctx: ApiContext) -> Iterator[None]:
         ctx.db.commit()
         raise
     counters.release_lease(ctx.db, lease)
+    ctx.db.commit()
 
 
 def quoted_list(names: list[str]) -> str:

@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.limit_models import RateLimitCounter, UploadLease
+from wikiupload.db.rows import execute
 from wikiupload.processes import is_gone, this_process
 
 __all__ = ["acquire_lease", "hit", "hits", "purge_expired", "release_dead_leases",
@@ -116,14 +117,17 @@ def acquire_lease(db: DbSession, holder: str, limit: int, ttl: int,
     _lock_holder(db, holder)
     values = {"holder": holder, "now": now, "expires": now + ttl, "owner": this_process(),
               "limit": limit}
-    lease = db.execute(_TAKE, values).scalar()
+    lease = execute(db, _TAKE, values).scalar()
     if lease is None and release_dead_leases(db, holder):
-        lease = db.execute(_TAKE, values).scalar()
+        lease = execute(db, _TAKE, values).scalar()
     return None if lease is None else int(lease)
 
 
+_RELEASE = _LEASES.delete().where(_LEASES.c.id == bindparam("id"))
+
+
 def release_lease(db: DbSession, lease_id: int) -> None:
-    db.execute(delete(UploadLease).where(UploadLease.id == lease_id))
+    execute(db, _RELEASE, {"id": lease_id})
 
 
 def release_dead_leases(db: DbSession, holder: str | None = None) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.models import Session as SessionRow
+from wikiupload.db.rows import execute
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuv"
 REFRESH_AFTER = 60
@@ -88,7 +89,7 @@ def load(db: DbSession, session_id: str | None, now: int | None = None) -> Sessi
     now = int(time.time()) if now is None else now
     if not session_id:
         return SessionState()
-    row = db.execute(_LOAD, {"id": session_id}).first()
+    row = execute(db, _LOAD, {"id": session_id}).first()
     if row is None or row.expires < now:
         return SessionState()
     return SessionState(id=row.id, data=json.loads(row.data), user_id=row.user_id,

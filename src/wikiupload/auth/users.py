@@ -14,6 +14,7 @@ from wikiupload.auth import grants as grant_table
 from wikiupload.auth.passwords import hash_password, verify_password
 from wikiupload.config import Settings
 from wikiupload.db.models import BotPassword, User, UserGroup
+from wikiupload.db.rows import execute
 
 IMPLICIT_USER_GROUPS = ("*", "user", "autoconfirmed")
 IMPLICIT_ANON_GROUPS = ("*",)
@@ -147,7 +148,7 @@ _CALLER = (
 def principal(db: DbSession, settings: Settings, user_id: int,
               bot_app_id: str | None = None) -> Principal | None:
     """The effective identity for a user id, restricted by a bot password's grants."""
-    rows = db.execute(_CALLER, {"user_id": user_id, "app_id": bot_app_id}).all()
+    rows = execute(db, _CALLER, {"user_id": user_id, "app_id": bot_app_id}).all()
     if not rows:
         return None
     first = rows[0]

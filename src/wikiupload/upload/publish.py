@@ -18,9 +18,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from wikiupload.auth.users import Principal
 from wikiupload.db.file_models import Image, OldImage
+from wikiupload.db.rows import execute, insert_statement
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.expiry import Expiry
@@ -37,6 +39,7 @@ from wikiupload.upload.recovery import lock_file, settle_when_done
 from wikiupload.upload.stash import FileFacts
 from wikiupload.watchlist import note_change, watch
 
+_INSERT_IMAGE = insert_statement(Image)
 VERSION_COLUMNS = ("size", "width", "height", "bits", "metadata_json", "media_type",
                    "major_mime", "minor_mime", "description", "user_id", "user_text",
                    "timestamp", "sha1")
@@ -172,8 +175,13 @@ def _record_versions(db: DbSession, request: PublishRequest, current: Image | No
                      stamp: datetime, archive_name: str) -> tuple[Image, OldImage | None]:
     """The new current row, and the superseded one copied to ``oldimage`` (if any)."""
     if current is None:
+        # One statement writes the row; the object then joins the session as if it had
+        # been read back (no unit-of-work flush, no second SELECT).
         image = Image(name=request.name)
         _fill(image, request, stamp)
+        execute(db, _INSERT_IMAGE, {column: getattr(image, column)
+                                    for column in ("name", *VERSION_COLUMNS)})
+        make_transient_to_detached(image)
         db.add(image)
         return image, None
     archived = OldImage(name=request.name, archive_name=archive_name, deleted=0,

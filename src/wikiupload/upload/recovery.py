@@ -22,7 +22,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import SessionTransaction, sessionmaker
 
@@ -76,10 +76,13 @@ def lock_file(db: DbSession, repo: FileRepo, name: str) -> Image | None:
     return _current(db, name)
 
 
+# populate_existing: the row may already be in the session, read before the lock
+_CURRENT = (select(Image).where(Image.name == bindparam("name")).with_for_update()
+            .execution_options(populate_existing=True))
+
+
 def _current(db: DbSession, name: str) -> Image | None:
-    # populate_existing: the row may already be in the session, read before the lock
-    return db.scalars(select(Image).where(Image.name == name).with_for_update()
-                      .execution_options(populate_existing=True)).first()
+    return db.scalars(_CURRENT, {"name": name}).first()
 
 
 def drop_unreadable_intents(repo: FileRepo, *, min_age: float = 0.0,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.file_models import FileArchive, Image, OldImage
 from wikiupload.db.models import Page
+from wikiupload.db.rows import execute
 from wikiupload.filerepo.repo import normalize_extension, sha1_base36
 from wikiupload.timestamps import iso
 from wikiupload.upload.filenames import is_thumb_name, split_name
@@ -86,8 +87,8 @@ class NameLookup:
 
 def read_name_state(db: DbSession, name: str) -> NameState:
     base, _ = split_name(name)
-    current, page_id, deleted_id, similar = db.execute(
-        _NAME_STATE, {"name": name, "prefix": like_prefix(f"{base}.")}).one()
+    current, page_id, deleted_id, similar = tuple(execute(
+        db, _NAME_STATE, {"name": name, "prefix": like_prefix(f"{base}.")}).one())
     return NameState(current is not None, page_id is not None, deleted_id is not None, similar)
 
 
@@ -130,15 +131,15 @@ def exists_family(db: DbSession, name: str, state: NameState,
 
 
 def duplicates(db: DbSession, sha1_b36: str, exclude: str | None) -> list[str]:
-    names = db.scalars(_DUPLICATES, {"sha1": sha1_b36})
+    names = execute(db, _DUPLICATES, {"sha1": sha1_b36}).scalars()
     return [n for n in names if n != exclude]
 
 
 def archived_duplicate(db: DbSession, sha1_b36: str, may_see_deleted: bool) -> str | None:
-    row = db.execute(_ARCHIVED, {"sha1": sha1_b36}).first()
+    row = execute(db, _ARCHIVED, {"sha1": sha1_b36}).first()
     if row is None:
         return None
-    name, deleted = row
+    name, deleted = tuple(row)
     hidden = bool(deleted & 1)
     return str(name) if may_see_deleted or not hidden else ""
 
@@ -208,7 +209,7 @@ def _version_warnings(db: DbSession, name: str, current: Image | None,
     found: dict[str, Any] = {}
     if current is not None and current.sha1 == sha1_b36:
         found["nochange"] = {"timestamp": iso(current.timestamp)}
-    old = db.scalars(_OLD_VERSIONS, {"name": name, "sha1": sha1_b36})
+    old = execute(db, _OLD_VERSIONS, {"name": name, "sha1": sha1_b36}).scalars()
     versions = [{"timestamp": iso(stamp)} for stamp in old]
     if versions:
         found["duplicateversions"] = versions

@@ -1,0 +1,66 @@
+"""What the database does for one small upload: the properties its speed rests on.
+
+An upload of a new file commits its rows and only then builds its answer, so the write
+transaction (on SQLite: the one write lock of the database) is not held while the answer is
+rendered; the new ``image`` row is written by one INSERT and not read back; and the upload
+needs two transactions: one reads the session and takes the upload's slot (a lease), the
+other publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from tests import media_samples as media
+from tests.support import ApiClient
+
+from wikiupload.api import upload as upload_module
+from wikiupload.files.info import file_info
+from wikiupload.wiki import Wiki
+
+
+@contextmanager
+def recorded(wiki: Wiki, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every statement and commit on the wiki's engine while the block runs, and ANSWER
+    when the upload's answer describes the new file."""
+    seen: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(" ".join(sql.split()))
+
+    def commit(_conn: Any) -> None:
+        seen.append("COMMIT")
+
+    def answer(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        seen.append("ANSWER")
+        return file_info(*args, **kwargs)
+
+    monkeypatch.setattr(upload_module, "file_info", answer)
+    event.listen(wiki.engine, "before_cursor_execute", statement)
+    event.listen(wiki.engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(wiki.engine, "before_cursor_execute", statement)
+        event.remove(wiki.engine, "commit", commit)
+
+
+def test_a_new_file_is_written_once_and_answered_after_the_commit(
+        wiki: Wiki, uploader: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    uploader.upload("Warm_up.png", media.png("warm up"))     # tokens, first-use caches
+    with recorded(wiki, monkeypatch) as seen:
+        reply = uploader.upload("Small_upload.png", media.png("small upload"))
+    assert reply["upload"]["result"] == "Success", reply
+    assert reply["upload"]["imageinfo"]["size"] > 0
+
+    assert seen.count("COMMIT") == 2, seen                 # the slot's, the publish's
+    assert seen[-2:] == ["COMMIT", "ANSWER"], seen         # answered after, from memory
+    inserts = [i for i, sql in enumerate(seen) if sql.startswith("INSERT INTO image ")]
+    assert len(inserts) == 1, seen
+    read_back = [sql for sql in seen[inserts[0]:]
+                 if sql.startswith("SELECT") and " FROM image " in f"{sql} "]
+    assert read_back == []
