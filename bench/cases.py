@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,8 +109,15 @@ def small_cases(size: int, client_counts: Sequence[int]) -> list[Case]:
     return [Case("small", size, clients=count) for count in client_counts]
 
 
+def settle_disk() -> None:
+    """Write out every dirty page of the machine (untimed, before each timed case): a target
+    that fsyncs must not pay for the data another target, which does not, left behind."""
+    os.sync()
+
+
 def measure(case: Case, target: Receiver, source: Path, sha1: str) -> Timing:
-    """One upload of ``case`` on ``target``."""
+    """One upload of ``case`` on ``target``, on a disk with nothing left to write out."""
+    settle_disk()
     if case.kind == "chunked":
         return target.chunked(source, sha1, case.chunk_size)
     return target.direct(source, sha1)

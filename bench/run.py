@@ -35,6 +35,7 @@ from bench.cases import (
     measure,
     measure_rss,
     rate,
+    settle_disk,
     small_cases,
     throughput_cases,
 )
@@ -169,6 +170,7 @@ def run_round(number: int, options: Options, sources: Sources, receivers: list[R
     for case in small_cases(options.small_size, options.small_clients):
         for api in apis[shift % len(apis):] + apis[:shift % len(apis)]:
             files = sources.small.fresh(case.clients, options.small_count)
+            settle_disk()
             per_second = api.small(files)
             result.add(case, api.name, per_second)
             report(f"  round {number} {case.label:>18} {api.name:>10}: "

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
-from bench.cases import Case, RssFinding, RunResult, TwoNodeFinding
+from bench.cases import (
+    Case,
+    RssFinding,
+    RunResult,
+    TwoNodeFinding,
+    measure,
+    throughput_cases,
+)
 from bench.nginx import CONFIG, Nginx, find_nginx
 from bench.pngfile import (
     MAX_IMAGE_BYTES,
@@ -18,6 +26,7 @@ from bench.pngfile import (
 )
 from bench.report import checks, checks_table, draw_chart, figures_table
 from bench.run import SmallFiles
+from bench.targets import Timing
 from bench.twonode import shared_settings
 from bench.units import GIB, KIB, MIB, parse_size, size_label
 from PIL import Image
@@ -158,3 +167,27 @@ def test_nginx_receives_the_whole_body(tmp_path: Path) -> None:
         assert not any(path.is_file() for path in (tmp_path / "nginx" / "body").rglob("*"))
     finally:
         nginx.stop()
+
+
+def test_every_timed_case_starts_on_a_settled_disk(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """Dirty pages another target left behind are written out before the clock starts, so
+    a target that fsyncs does not pay for them."""
+    events: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: events.append("sync"))
+
+    class Recorder:
+        name = "recorder"
+
+        def direct(self, source: Path, sha1: str) -> Timing:
+            events.append("direct")
+            return Timing(1.0)
+
+        def chunked(self, source: Path, sha1: str, chunk_size: int) -> Timing:
+            events.append("chunked")
+            return Timing(1.0)
+
+    source = tmp_path / "file.png"
+    for case in throughput_cases([MIB], [MIB]):
+        measure(case, Recorder(), source, "")
+    assert events == ["sync", "direct", "sync", "chunked"]
