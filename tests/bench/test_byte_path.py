@@ -6,10 +6,12 @@
   every later chunk is appended to it, and the published file is still that inode.
 - Appending a chunk never reads the chunks before it (no re-hashing, no copying of what is
   already there).
+- A chunk's spool file is deleted in the request's worker thread, not on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import io
 import os
@@ -25,6 +27,7 @@ from tests.support import ApiClient
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.filerepo.backends import LocalBackend
 from wikiupload.filerepo.repo import FileRepo
+from wikiupload.http.form import UploadedFile
 from wikiupload.wiki import Wiki
 
 
@@ -155,3 +158,26 @@ def test_appending_a_chunk_never_reads_the_earlier_ones(uploader: ApiClient, wik
     assert read_spy.bytes_read == 0
     assert read_spy.watched.stat().st_size == 3 * part
     assert all("r" not in mode or "+" in mode for mode in read_spy.opened_modes)
+
+
+def test_spooled_chunks_are_deleted_off_the_event_loop(
+        wiki: Wiki, uploader: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unlinking a chunk's spool file (megabytes to free) happens in the request's worker
+    thread, after the API has answered it, not on the event loop that reads the next one."""
+    deleted_on: list[bool] = []
+    discard = UploadedFile.discard
+
+    def recording(self: UploadedFile) -> None:
+        try:
+            asyncio.get_running_loop()
+            deleted_on.append(True)
+        except RuntimeError:          # no loop in this thread
+            deleted_on.append(False)
+        discard(self)
+
+    monkeypatch.setattr(UploadedFile, "discard", recording)
+    data = media.png("spool off the loop") + b"\0" * 300_000
+    replies = uploader.chunked("Off_the_loop.png", data, 128 * 1024)
+    assert replies[-1]["upload"]["result"] == "Success", replies[-1]
+    assert len(deleted_on) == len(replies) and not any(deleted_on)
+    assert list(wiki.temp_dir.iterdir()) == []

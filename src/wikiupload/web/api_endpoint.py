@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -50,10 +51,7 @@ async def api_endpoint(request: Request) -> Response:
             log.info("unreadable request body: %s", exc)
             return await _run(wiki, _http_request(request, method, query, {}, form),
                               body_error=str(exc))
-    try:
-        return await _run(wiki, _http_request(request, method, query, body, form))
-    finally:
-        form.discard_files()
+    return await _run(wiki, _http_request(request, method, query, body, form), form)
 
 
 def _query_params(request: Request) -> dict[str, str]:
@@ -98,16 +96,29 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
     return FormData({}, {}), {}
 
 
-async def _run(wiki: Wiki, http_request: HttpRequest, *, invalid_method: bool = False,
-               body_error: str | None = None) -> Response:
+async def _run(wiki: Wiki, http_request: HttpRequest, form: FormData | None = None, *,
+               invalid_method: bool = False, body_error: str | None = None) -> Response:
     result: ApiResponse = await run_in_threadpool(
-        handle, wiki, http_request, invalid_method=invalid_method, body_error=body_error)
+        _handle_then_discard, wiki, http_request, form, invalid_method=invalid_method,
+        body_error=body_error)
     response = Response(result.body, status_code=result.status, headers=result.headers,
                         media_type=result.content_type)
     for name, value, lifetime in result.cookies:
         response.headers.append("set-cookie", set_cookie_header(
             name, value, lifetime, secure=wiki.settings.cookie_secure))
     return response
+
+
+def _handle_then_discard(wiki: Wiki, http_request: HttpRequest, form: FormData | None,
+                         **options: Any) -> ApiResponse:
+    """Run the API, then delete the request's spooled files, in the same worker thread:
+    unlinking a large temp file (a chunk's) must not hold up the event loop, nor the answer
+    wait for a thread of its own."""
+    try:
+        return handle(wiki, http_request, **options)
+    finally:
+        if form is not None:
+            form.discard_files()
 
 
 __all__ = ["api_endpoint", "parse_qsl"]
