@@ -50,6 +50,22 @@ def test_first_start_creates_admin_once(tmp_path: Path) -> None:
     wiki.close()
 
 
+def test_first_start_lets_another_process_make_the_admin(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two servers starting together on PostgreSQL: both count no users, the other one
+    commits the administrator first; this one finds the name taken and goes on."""
+    from wikiupload.cli import serve
+
+    wiki = Wiki.open(load(env={}, data_dir=tmp_path))
+    first = ensure_first_admin(wiki)                      # the other process
+    monkeypatch.setattr(serve, "_has_users", lambda _db: False)   # counted before it
+    assert first and ensure_first_admin(wiki) is None
+    with wiki.db() as db:
+        admin = find_user(db, "Admin")
+        assert admin is not None and check_password(admin, first)
+    wiki.close()
+
+
 def test_a_store_that_cannot_work_stops_serve_with_the_reason(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.app import create_app
-from wikiupload.auth.users import create_user
+from wikiupload.auth.users import create_user, find_user
 from wikiupload.config import Settings
 from wikiupload.db.models import User
 from wikiupload.http.guard import guarded_protocol
@@ -35,16 +36,26 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _has_users(db: DbSession) -> bool:
+    return bool(db.scalar(select(func.count()).select_from(User)))
+
+
 def ensure_first_admin(wiki: Wiki) -> str | None:
     """On a wiki without users, create the administrator; returns its password once."""
     with wiki.db() as db:
-        if db.scalar(select(func.count()).select_from(User)):
+        if _has_users(db):
             return None
         password = secrets.token_urlsafe(18)
         try:
             create_user(db, FIRST_ADMIN, password, FIRST_ADMIN_GROUPS)
             db.commit()
-        except IntegrityError:  # another process starting at the same time made it first
+        except (IntegrityError, ValueError):
+            # Another process starting at the same time made it first: its insert fails on
+            # the unique name, or (PostgreSQL) its commit came after the count above and
+            # before create_user looked for the name.
+            db.rollback()
+            if find_user(db, FIRST_ADMIN) is None:
+                raise
             return None
         return password
 
