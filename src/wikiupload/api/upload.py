@@ -254,7 +254,8 @@ class UploadModule(ApiModule):
 @contextmanager
 def upload_slot(ctx: ApiContext) -> Iterator[None]:
     """Hold one of the caller's concurrent-upload slots (a lease in the database, so the cap
-    holds across server processes) while the upload runs."""
+    holds across server processes) while the upload runs; the upload's writes commit with
+    the slot's release (a failed upload's are rolled back, the release still commits)."""
     limit = ctx.settings.max_concurrent_uploads_per_user
     if limit <= 0:
         yield
