@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from sqlalchemy import Engine, event
 
 DOCREF_TAIL = (" for API usage. Subscribe to the mediawiki-api-announce mailing list at "
                "&lt;https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce.lists"
                ".wikimedia.org/&gt; for notice of API deprecations and breaking changes.")
+
+
+@contextmanager
+def recorded_sql(engine: Engine) -> Iterator[list[str]]:
+    """Every statement run on ``engine`` while the block runs (whitespace collapsed), and
+    ``COMMIT`` for every commit."""
+    seen: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(" ".join(sql.split()))
+
+    def commit(_conn: Any) -> None:
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
 
 
 @dataclass(frozen=True)

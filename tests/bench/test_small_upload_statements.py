@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from tests import media_samples as media
-from tests.support import ApiClient
+from tests.support import ApiClient, recorded_sql
 
 from wikiupload.api import upload as upload_module
 from wikiupload.files.info import file_info
@@ -25,28 +24,15 @@ from wikiupload.wiki import Wiki
 
 @contextmanager
 def recorded(wiki: Wiki, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every statement and commit on the wiki's engine while the block runs, and ANSWER
+    """The statements and commits on the wiki's engine while the block runs, and ANSWER
     when the upload's answer describes the new file."""
-    seen: list[str] = []
+    with recorded_sql(wiki.engine) as seen:
+        def answer(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            seen.append("ANSWER")
+            return file_info(*args, **kwargs)
 
-    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        seen.append(" ".join(sql.split()))
-
-    def commit(_conn: Any) -> None:
-        seen.append("COMMIT")
-
-    def answer(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        seen.append("ANSWER")
-        return file_info(*args, **kwargs)
-
-    monkeypatch.setattr(upload_module, "file_info", answer)
-    event.listen(wiki.engine, "before_cursor_execute", statement)
-    event.listen(wiki.engine, "commit", commit)
-    try:
+        monkeypatch.setattr(upload_module, "file_info", answer)
         yield seen
-    finally:
-        event.remove(wiki.engine, "before_cursor_execute", statement)
-        event.remove(wiki.engine, "commit", commit)
 
 
 def test_a_new_file_is_written_once_and_answered_after_the_commit(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import event, select
+from sqlalchemy import select
+from tests.support import recorded_sql
 
 from wikiupload.auth.users import create_user
 from wikiupload.db.models import Page, Revision, User
@@ -106,26 +107,17 @@ def test_a_page_found_in_a_transaction_is_fetched_again_by_id(
     not returned, and a new transaction asks again."""
     wiki = wiki_factory()
     title = Title(6, "Cached.png")
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
     with wiki.db() as db:
         user = create_user(db, "Editor", "Editor-password-1", [])
         save_page(db, title, "text", "first", user, timestamp=WHEN)
         db.commit()
-    event.listen(wiki.engine, "before_cursor_execute", count)
-    try:
-        with wiki.db() as db:
-            first = find_page(db, title)
-            asked = len(statements)
-            assert first is not None and find_page(db, title) is first
-            assert len(statements) == asked            # no query the second time
-            db.delete(first)
-            assert find_page(db, title) is None         # deleted in this transaction
-            db.rollback()
-            again = find_page(db, title)                # a new transaction asks again
-            assert again is not None and len(statements) > asked
-    finally:
-        event.remove(wiki.engine, "before_cursor_execute", count)
+    with recorded_sql(wiki.engine) as statements, wiki.db() as db:
+        first = find_page(db, title)
+        asked = len(statements)
+        assert first is not None and find_page(db, title) is first
+        assert len(statements) == asked            # no query the second time
+        db.delete(first)
+        assert find_page(db, title) is None         # deleted in this transaction
+        db.rollback()
+        again = find_page(db, title)                # a new transaction asks again
+        assert again is not None and len(statements) > asked
