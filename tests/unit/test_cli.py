@@ -40,29 +40,22 @@ def test_duplicate_user_is_a_clear_error(tmp_path: Path,
     assert "already exists" in capsys.readouterr().err
 
 
-def test_first_start_creates_admin_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("raced", [False, True], ids=["alone", "raced"])
+def test_first_start_creates_admin_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        raced: bool) -> None:
+    """The first start creates the administrator, the next one does not. Raced: two servers
+    starting together on PostgreSQL both count no users and the other one commits the
+    administrator first; the second finds the name taken and goes on."""
+    from wikiupload.cli import serve
+
     wiki = Wiki.open(load(env={}, data_dir=tmp_path))
     password = ensure_first_admin(wiki)
+    if raced:
+        monkeypatch.setattr(serve, "_has_users", lambda _db: False)   # counted before it
     assert password and ensure_first_admin(wiki) is None
     with wiki.db() as db:
         admin = find_user(db, "Admin")
         assert admin is not None and check_password(admin, password)
-    wiki.close()
-
-
-def test_first_start_lets_another_process_make_the_admin(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two servers starting together on PostgreSQL: both count no users, the other one
-    commits the administrator first; this one finds the name taken and goes on."""
-    from wikiupload.cli import serve
-
-    wiki = Wiki.open(load(env={}, data_dir=tmp_path))
-    first = ensure_first_admin(wiki)                      # the other process
-    monkeypatch.setattr(serve, "_has_users", lambda _db: False)   # counted before it
-    assert first and ensure_first_admin(wiki) is None
-    with wiki.db() as db:
-        admin = find_user(db, "Admin")
-        assert admin is not None and check_password(admin, first)
     wiki.close()
 
 
