@@ -169,6 +169,8 @@ def test_an_intent_of_the_first_layout_is_settled_at_the_next_start(
     record = {k: v for k, v in vars(intent).items() if k != "stored_at"}
     wiki.filerepo.backend.put_bytes(old_path, json.dumps(record).encode())
     assert [i.path for i in load_intents(wiki.filerepo.backend)] == [old_path]
+    # the name's own lookup (before any change of it, on any node) finds it too
+    assert [i.path for i in load_intents(wiki.filerepo.backend, "Older.png")] == [old_path]
 
     assert recover(wiki) == {"committed": 1}
     assert not wiki.filerepo.backend.exists(old_path)

@@ -57,11 +57,15 @@ class Intent:
         return bool(self.archive_name or self.moved_from)
 
 
+def _name_key(name: str) -> str:
+    return f"{JOURNAL_ZONE}/{hashlib.sha1(name.encode()).hexdigest()}"
+
+
 def name_prefix(name: str) -> str:
     """What the paths of one file name's intents start with:
     ``journal/<SHA-1 of the name>.`` (one flat directory: only unsettled intents are in it,
     and a new name makes no directory)."""
-    return f"{JOURNAL_ZONE}/{hashlib.sha1(name.encode()).hexdigest()}."
+    return f"{_name_key(name)}."
 
 
 def write_intent(backend: StorageBackend, intent: Intent) -> None:
@@ -81,10 +85,10 @@ def remove_intent(backend: StorageBackend, intent: Intent) -> None:
 def load_intents(backend: StorageBackend, name: str | None = None, *,
                  unreadable: list[str] | None = None) -> Iterator[Intent]:
     """The intents of file ``name`` (of every file if None); unreadable ones are logged and
-    skipped (and their paths added to ``unreadable``, if given). The listing of every file
-    also finds intents of the first layout, ``journal/<SHA-1 of the name>/<id>.json``,
-    which every start settles."""
-    prefix = name_prefix(name) if name is not None else f"{JOURNAL_ZONE}/"
+    skipped (and their paths added to ``unreadable``, if given). Both listings also find
+    intents of the first layout, ``journal/<SHA-1 of the name>/<id>.json`` (a node of an
+    older version may still write them)."""
+    prefix = _name_key(name) if name is not None else f"{JOURNAL_ZONE}/"
     for path in list(backend.iter(prefix)):
         try:
             with backend.open(path) as stream:
@@ -107,4 +111,4 @@ def load_intents(backend: StorageBackend, name: str | None = None, *,
 
 
 def _first_layout_path(intent: Intent) -> str:
-    return f"{JOURNAL_ZONE}/{hashlib.sha1(intent.name.encode()).hexdigest()}/{intent.id}.json"
+    return f"{_name_key(intent.name)}/{intent.id}.json"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,33 @@ def test_iter_skips_temp_files(backend: LocalBackend, root: Path) -> None:
     assert list(backend.iter()) == ["a/ab/File.png"]
     with pytest.raises(InvalidPath):
         backend.open(f"a/ab/{TEMP_PREFIX}abc")
+
+
+def test_iter_enters_only_directories_that_can_hold_the_prefix(
+        backend: LocalBackend, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prefix ending inside a name (``journal/<SHA-1>.``) lists its own directory; the
+    other directories beside it, however many, are not walked."""
+    backend.put_bytes("journal/abc.1.json", b"1")
+    backend.put_bytes("journal/abc/2.json", b"2")        # under the prefix "journal/abc"
+    backend.put_bytes("journal/abd.3.json", b"3")
+    for other in ("abd", "xyz", "ab"):
+        (root / "journal" / other).mkdir(exist_ok=True)
+        (root / "journal" / other / "4.json").write_bytes(b"4")
+    walked: list[str] = []
+    walk = os.walk
+
+    def recording(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+        for entry in walk(top):
+            walked.append(Path(entry[0]).relative_to(root).as_posix())
+            yield entry
+
+    monkeypatch.setattr(os, "walk", recording)
+    assert list(backend.iter("journal/abc.")) == ["journal/abc.1.json"]
+    assert walked == ["journal"]
+    walked.clear()
+    assert list(backend.iter("journal/abc")) == ["journal/abc.1.json", "journal/abc/2.json"]
+    assert walked == ["journal", "journal/abc"]
+    assert len(list(backend.iter("journal/"))) == 6
 
 
 def test_files_changed_behind_its_back(backend: LocalBackend, root: Path) -> None:

@@ -261,13 +261,22 @@ class LocalBackend:
             return iter(())
         found = []
         for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = [d for d in dirnames if not d.startswith(TEMP_PREFIX)]
             base = Path(dirpath).relative_to(self.root).as_posix()
+            # Only directories that can hold a key with the prefix are entered: a prefix
+            # that ends inside a name (``journal/<SHA-1>.``) lists one directory.
+            dirnames[:] = [d for d in dirnames if not d.startswith(TEMP_PREFIX)
+                           and _may_hold(d if base == "." else f"{base}/{d}", prefix)]
             for name in filenames:
                 rel = name if base == "." else f"{base}/{name}"
                 if not name.startswith(TEMP_PREFIX) and rel.startswith(prefix):
                     found.append(rel)
         return iter(sorted(found))
+
+
+def _may_hold(directory: str, prefix: str) -> bool:
+    """Whether keys under ``directory`` (relative to the root) can start with ``prefix``."""
+    inside = f"{directory}/"
+    return inside.startswith(prefix) or prefix.startswith(inside)
 
 
 def _open_source(source: Path) -> BinaryIO:
