@@ -51,7 +51,12 @@ async def api_endpoint(request: Request) -> Response:
             log.info("unreadable request body: %s", exc)
             return await _run(wiki, _http_request(request, method, query, {}, form),
                               body_error=str(exc))
-    return await _run(wiki, _http_request(request, method, query, body, form), form)
+    try:
+        return await _run(wiki, _http_request(request, method, query, body, form), form)
+    finally:
+        # The worker thread has deleted them; not if the request was cancelled before a
+        # thread took it up (then this is the only deletion).
+        form.discard_files()
 
 
 def _query_params(request: Request) -> dict[str, str]:
