@@ -14,12 +14,11 @@ from its start, so a second connection would wait on it. Callers commit.
 from __future__ import annotations
 
 import time
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     String,
-    Table,
     bindparam,
     case,
     delete,
@@ -32,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.limit_models import RateLimitCounter, UploadLease
-from wikiupload.db.rows import execute
+from wikiupload.db.rows import execute, table_of
 from wikiupload.processes import is_gone, this_process
 
 __all__ = ["acquire_lease", "hit", "hits", "purge_expired", "release_dead_leases",
@@ -94,7 +93,7 @@ def _lock_holder(db: DbSession, holder: str) -> None:
 
 # One statement takes a slot: a new lease, inserted only while fewer than ``limit`` live ones
 # exist for the holder (expired ones do not count; cleanup deletes them).
-_LEASES = cast(Table, UploadLease.__table__)
+_LEASES = table_of(UploadLease)
 _LIVE = (select(func.count(_LEASES.c.id))
          .where(_LEASES.c.holder == bindparam("holder"), _LEASES.c.expires > bindparam("now"))
          .scalar_subquery())

@@ -298,8 +298,8 @@ async def read_multipart(
     objects; the others become text fields (last value wins), each at most
     ``max_field_bytes`` and together at most ``max_text_bytes``. File parts are
     hashed as they arrive, except those named in ``lazy_hash_fields`` (hashed on
-    first use of ``sha1``), which are also the parts whose write-back starts as they arrive
-    when ``write_back`` is asked for (see ``_FileSink``). A body that stalls for
+    first use of ``sha1``); the others are also the parts whose write-back starts as they
+    arrive when ``write_back`` is asked for (see ``_FileSink``). A body that stalls for
     ``idle_timeout`` seconds raises BodyTimeout. On any error all temp files are deleted
     before the exception propagates.
     """
