@@ -12,17 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.auth.users import Principal
 from wikiupload.config import Settings
 from wikiupload.db.models import Blob
-from wikiupload.db.rows import execute
+from wikiupload.db.rows import execute, table_of, upsert_of
 from wikiupload.db.watch_models import Watch
 from wikiupload.expiry import INFINITY, Expiry
 from wikiupload.timestamps import now as utc_now
-from wikiupload.timestamps import utc
 from wikiupload.titles import Title
 
 __all__ = ["PageKey", "RawQuery", "is_watchable", "note_change", "page_key", "unwatch",
@@ -62,33 +72,57 @@ def _active(settings: Settings) -> ColumnElement[bool]:
     return or_(Watch.expiry.is_(None), Watch.expiry > utc_now())
 
 
-def _row(db: DbSession, user_id: int, key: PageKey) -> Watch | None:
-    return db.scalars(select(Watch).where(
-        Watch.user_id == user_id, Watch.namespace == key[0], Watch.title == key[1])).first()
-
-
 # -- changing a watchlist ------------------------------------------------------------------
+
+def _watch_both(dialect: str, expiry_kept: bool, expiry_wanted: bool) -> Any:
+    """The one statement that watches a page and its talk page (both rows inserted; on a
+    row that exists: nothing, a new expiry, or an expired one cleared)."""
+    key = (dialect, expiry_kept, expiry_wanted)
+    statement = _WATCH_BOTH.get(key)
+    if statement is not None:
+        return statement
+    rows = [{"user_id": bindparam("user_id"), "namespace": bindparam(f"namespace_{side}"),
+             "title": bindparam("title"), "notification_timestamp": None,
+             "expiry": bindparam("expiry", type_=_WATCHES.c.expiry.type)}
+            for side in (0, 1)]
+    insert = upsert_of(dialect)(_WATCHES).values(rows)
+    unique = [_WATCHES.c.user_id, _WATCHES.c.namespace, _WATCHES.c.title]
+    if not expiry_kept:
+        statement = insert.on_conflict_do_nothing(index_elements=unique)
+    elif expiry_wanted:
+        statement = insert.on_conflict_do_update(index_elements=unique,
+                                                 set_={"expiry": insert.excluded.expiry})
+    else:
+        expired = _WATCHES.c.expiry <= bindparam("now", type_=_WATCHES.c.expiry.type)
+        statement = insert.on_conflict_do_update(
+            index_elements=unique, set_={"expiry": case((expired, None),
+                                                        else_=_WATCHES.c.expiry)})
+    _WATCH_BOTH[key] = statement
+    return statement
+
+
+_WATCHES = table_of(Watch)
+_WATCH_BOTH: dict[tuple[str, bool, bool], Any] = {}
+
 
 def watch(db: DbSession, settings: Settings, user_id: int, title: Title,
           expiry: Expiry | None = None) -> None:
-    """Watch ``title`` and its talk page; ``expiry`` None keeps an existing expiry."""
-    for key in _both(title):
-        row = _row(db, user_id, key)
-        if row is None:
-            row = Watch(user_id=user_id, namespace=key[0], title=key[1],
-                        notification_timestamp=None, expiry=None)
-            db.add(row)
-        if not settings.watchlist_expiry:
-            continue
-        if expiry is not None:
-            row.expiry = None if expiry == INFINITY else expiry
-        elif row.expiry is not None and _expired(row.expiry):
-            row.expiry = None
-    db.flush()
-
-
-def _expired(moment: datetime) -> bool:
-    return utc(moment) <= utc_now()
+    """Watch ``title`` and its talk page, in one statement; ``expiry`` None keeps an
+    existing expiry unless it has passed (the watch then becomes permanent)."""
+    (namespace, key), (other, _) = _both(title)
+    new_expiry = None if expiry is None or expiry == INFINITY else expiry
+    kept = settings.watchlist_expiry
+    params: dict[str, Any] = {"user_id": user_id, "namespace_0": namespace,
+                              "namespace_1": other, "title": key,
+                              "expiry": new_expiry if kept else None}
+    if kept and expiry is None:
+        params["now"] = utc_now()
+    statement = _watch_both(db.get_bind().dialect.name, kept, expiry is not None)
+    execute(db, statement, params)
+    for loaded in list(db.identity_map.values()):    # rows read earlier: read them again
+        if (isinstance(loaded, Watch) and loaded.user_id == user_id and loaded.title == key
+                and loaded.namespace in (namespace, other)):
+            db.expire(loaded)
 
 
 def unwatch(db: DbSession, user_id: int, title: Title) -> None:

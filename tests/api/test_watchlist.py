@@ -363,3 +363,18 @@ def test_expired_watches_are_gone(wiki: Wiki, plain: ApiClient) -> None:
     assert raw(plain)["watchlistraw"] == []
     watch(plain, A)
     assert info(plain, A, "watched")[0]["watched"] is True
+
+
+@pytest.mark.parametrize("wiki_settings", [EXPIRY])
+def test_watching_again_without_expiry_keeps_the_expiry(wiki: Wiki, plain: ApiClient) -> None:
+    watch(plain, A, expiry="1 week")
+    expiry = info(plain, A, "watched")[0]["watchlistexpiry"]
+    watch(plain, A)
+    assert info(plain, A, "watched")[0]["watchlistexpiry"] == expiry
+    assert info(plain, f"Talk:{A}", "watched")[0]["watchlistexpiry"] == expiry
+    watch(plain, A, expiry="infinite")
+    assert [p.get("watchlistexpiry") for p in info(plain, f"{A}|Talk:{A}", "watched")] == [
+        None, None]
+    with wiki.db() as db:     # one row each for the page and its talk page, whatever came
+        assert sorted((w.namespace, w.title) for w in db.scalars(select(Watch))
+                      if w.title == A.replace(" ", "_")) == [(0, "Watch_A"), (1, "Watch_A")]

@@ -14,7 +14,6 @@ from its start, so a second connection would wait on it. Callers commit.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -27,11 +26,10 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from wikiupload.db.limit_models import RateLimitCounter, UploadLease
-from wikiupload.db.rows import execute, table_of
+from wikiupload.db.rows import execute, table_of, upsert_of
 from wikiupload.processes import is_gone, this_process
 
 __all__ = ["acquire_lease", "hit", "hits", "purge_expired", "release_dead_leases",
@@ -42,15 +40,6 @@ def _now(now: int | None) -> int:
     return int(time.time()) if now is None else now
 
 
-def _insert(db: DbSession) -> Any:
-    dialect = db.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"no upsert for the {dialect} dialect")
-
-
 def hit(db: DbSession, key: str, period: int, incr: int = 1, now: int | None = None) -> int:
     """Add ``incr`` hits to ``key``; returns the hits of its current window, this one included.
 
@@ -59,7 +48,8 @@ def hit(db: DbSession, key: str, period: int, incr: int = 1, now: int | None = N
     now = _now(now)
     table = RateLimitCounter.__table__
     expired = table.c.expires <= now
-    statement = _insert(db)(table).values(key=key, hits=incr, expires=now + period)
+    upsert = upsert_of(db.get_bind().dialect.name)
+    statement = upsert(table).values(key=key, hits=incr, expires=now + period)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={"hits": case((expired, incr), else_=table.c.hits + incr),

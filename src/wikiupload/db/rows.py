@@ -14,14 +14,26 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Executable, Insert, Result, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Session as DbSession
 
-__all__ = ["execute", "insert_statement", "insert_row", "table_of"]
+__all__ = ["execute", "insert_statement", "insert_row", "table_of", "upsert_of"]
+
+# The INSERT constructs that have ``on_conflict_do_nothing`` and ``on_conflict_do_update``.
+_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def table_of(model: type[DeclarativeBase]) -> Table:
     return cast(Table, model.__table__)
+
+
+def upsert_of(dialect: str) -> Any:
+    """The INSERT construct of a dialect (by name) that can say what a conflict does."""
+    try:
+        return _UPSERTS[dialect]
+    except KeyError:
+        raise RuntimeError(f"no upsert for the {dialect} dialect") from None
 
 
 def insert_statement(model: type[DeclarativeBase]) -> Insert:
