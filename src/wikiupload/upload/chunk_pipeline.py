@@ -14,7 +14,7 @@ from wikiupload.i18n.messages import Num
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
 from wikiupload.upload import verification
-from wikiupload.upload.chunks import ChunkSessions, touch
+from wikiupload.upload.chunks import ChunkSessions
 from wikiupload.upload.pipeline import check_stash_quota
 from wikiupload.upload.stash import FileFacts, UploadStash
 from wikiupload.upload.status import set_status
@@ -120,7 +120,6 @@ class ChunkPipeline:
         if row.size + self.chunk.size > self.settings.max_upload_size:
             raise ApiError("file-too-large", code="stashfailed")
         sessions.append(row, self.chunk)
-        touch(row)
         return row
 
     def _assemble(self, sessions: ChunkSessions, row: StashedFile) -> ChunkOutcome:

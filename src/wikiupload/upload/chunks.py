@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
 
+from wikiupload.db.rows import execute, table_of
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.filerepo.backends.local import LocalBackend
@@ -71,6 +73,11 @@ _HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wikiupload-chun
 # populate_existing: the row may already be in the session, read before the lock.
 _LOCKED = (select(StashedFile).where(StashedFile.key == bindparam("key")).with_for_update()
            .execution_options(populate_existing=True))
+_STASH = table_of(StashedFile)
+# A chunk's growth of its session row (every chunk: built once).
+_GROWN = (_STASH.update().where(_STASH.c.key == bindparam("row_key"))
+          .values({column: bindparam(f"new_{column}", type_=_STASH.c[column].type)
+                   for column in ("assembly", "size", "chunk_index", "timestamp")}))
 
 
 def _data(chunk: UploadedFile) -> ChunkData:
@@ -113,12 +120,13 @@ class ChunkSessions:
 
     def append(self, row: StashedFile, chunk: UploadedFile) -> None:
         """Add the chunk to the session's bytes and to its running hash, both at once: the
-        hashing (in a thread; hashlib releases the GIL) overlaps the append and its fsync."""
+        hashing (in a thread; hashlib releases the GIL) overlaps the append and its fsync.
+        The row's growth is one UPDATE (``_GROWN``), not a flush of the changed object."""
         digest = HASHES.take(row.key, row.size)
         hashing = _HASHING.submit(feed, digest, chunk.path) if digest is not None else None
         try:
             with storage_errors("stashfailed"):
-                row.assembly = self.store.append(row.path, row.assembly, _data(chunk), row.size)
+                assembly = self.store.append(row.path, row.assembly, _data(chunk), row.size)
         except BaseException as error:
             _wait_quietly(hashing)       # the append's error is the one to report
             if isinstance(error, FileNotFoundError):
@@ -126,8 +134,12 @@ class ChunkSessions:
             raise
         if hashing is not None:
             hashing.result()    # the digest is in use until then
-        row.size += chunk.size
-        row.chunk_index += 1
+        grown = {"assembly": assembly, "size": row.size + chunk.size,
+                 "chunk_index": row.chunk_index + 1, "timestamp": utc_now()}
+        execute(self.stash.db, _GROWN, {"row_key": row.key} | {
+            f"new_{column}": value for column, value in grown.items()})
+        for column, value in grown.items():    # as written: nothing left for a flush
+            set_committed_value(row, column, value)
         if digest is not None:
             HASHES.put(row.key, row.size, digest)
 
@@ -171,10 +183,6 @@ class ChunkSessions:
             row.assembly = found.state
             self._assembled[row.key] = found
         return found
-
-
-def touch(row: StashedFile) -> None:
-    row.timestamp = utc_now()
 
 
 def running_sha1(path: Path, key: str, size: int) -> str:
