@@ -61,6 +61,11 @@ class Title:
         return self.text.replace(" ", "_")
 
 
+def file_title(name: str) -> Title:
+    """The File: page of a file, from its name as stored (a DB key, with underscores)."""
+    return Title(NS_FILE, name.replace("_", " "))
+
+
 class InvalidTitle(ValueError):
     def __init__(self, message: Message) -> None:
         super().__init__(message.key)

@@ -27,7 +27,7 @@ from wikiupload.filerepo.repo import mw_timestamp
 from wikiupload.files.info import IMAGEINFO_PROPS, file_info
 from wikiupload.pages import find_pages
 from wikiupload.timestamps import utc
-from wikiupload.titles import NS_FILE, InvalidTitle, Title, parse_title
+from wikiupload.titles import NS_FILE, InvalidTitle, file_title, parse_title
 
 PATH = "query+allimages"
 PROPS = tuple(p for p in IMAGEINFO_PROPS if p not in ("archivename", "thumbmime",
@@ -99,21 +99,17 @@ class AllImagesModule(QuerySubmodule):
             rows = rows[:limit]
         site = ctx.settings.sitename
         if generator:
-            state.out["__generated__"] = [_title(row.name).prefixed(site) for row in rows]
+            state.out["__generated__"] = [file_title(row.name).prefixed(site) for row in rows]
             return
         state.out["allimages"] = _describe(ctx, rows, set(params["prop"]))
 
 
-def _title(name: str) -> Title:
-    return Title(NS_FILE, name.replace("_", " "))
-
-
 def _describe(ctx: ApiContext, rows: list[Image], props: set[str]) -> list[dict[str, Any]]:
-    pages = find_pages(ctx.db, [_title(row.name) for row in rows])
+    pages = find_pages(ctx.db, [file_title(row.name) for row in rows])
     site = ctx.settings.sitename
     found = []
     for row in rows:
-        title = _title(row.name)
+        title = file_title(row.name)
         page = pages.get(title)
         info = file_info(ctx, row, props, name=row.name, page_id=page.id if page else 0)
         found.append({"name": row.name, **info, "ns": NS_FILE, "title": title.prefixed(site)})

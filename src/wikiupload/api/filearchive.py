@@ -28,7 +28,7 @@ from wikiupload.filerepo.repo import mw_timestamp, sha1_hex
 from wikiupload.files.metadata import api_metadata, stored_metadata
 from wikiupload.pages import find_page
 from wikiupload.timestamps import iso, utc
-from wikiupload.titles import NS_FILE, InvalidTitle, Title, parse_title
+from wikiupload.titles import NS_FILE, InvalidTitle, file_title, parse_title
 
 __all__ = ["FileArchiveModule"]
 
@@ -144,7 +144,7 @@ def _can_see(ctx: ApiContext, row: FileArchive, bit: int) -> bool:
 
 
 def _describe(ctx: ApiContext, row: FileArchive, props: set[str]) -> dict[str, Any]:
-    title = Title(NS_FILE, row.name.replace("_", " "))
+    title = file_title(row.name)
     out: dict[str, Any] = {"id": row.id, "name": row.name, "ns": NS_FILE,
                            "title": title.prefixed(ctx.settings.sitename)}
     if {"description", "parseddescription"} & props and _can_see(ctx, row, DELETED_COMMENT):

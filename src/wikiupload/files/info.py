@@ -31,7 +31,7 @@ from wikiupload.files.thumbnails import (
 from wikiupload.files.warning_html import upload_warning_html
 from wikiupload.pages import find_page, page_url
 from wikiupload.timestamps import iso
-from wikiupload.titles import NS_FILE, NS_SPECIAL, Title
+from wikiupload.titles import NS_SPECIAL, Title, file_title
 from wikiupload.upload.chunks import partial_sha1
 from wikiupload.upload.stash import thumb_dir as stash_thumb_dir
 
@@ -91,10 +91,6 @@ class _View:
     duration: float = 0.0
 
 
-def _file_title(name: str) -> Title:
-    return Title(NS_FILE, name.replace("_", " "))
-
-
 def _short_url(ctx: ApiContext, page_id: int | None, title: Title) -> str | None:
     if page_id is None:
         page = find_page(ctx.db, title)
@@ -117,7 +113,7 @@ def _duration(mime: str, metadata: list[dict[str, Any]] | None) -> float:
 def _version_view(ctx: ApiContext, version: Image | OldImage, name: str,
                   page_id: int | None) -> _View:
     repo = ctx.wiki.filerepo
-    title = _file_title(name)
+    title = file_title(name)
     stored, common = meta.stored_metadata(version)
     view = _View(title, name, True, version.timestamp, version.user_text, version.user_id,
                  version.size, version.width, version.height, version.bits, version.mime,
@@ -158,7 +154,7 @@ def file_info(ctx: ApiContext, version: Image | OldImage, props: Collection[str]
 
 def missing_file_info(ctx: ApiContext, name: str, props: Collection[str]) -> dict[str, Any]:
     """The stub entry for a name without a file (uploadwarning/badfile requested)."""
-    title = _file_title(name)
+    title = file_title(name)
     view = _View(title, name, exists=False)
     view.description_url = page_url(ctx.settings, title)
     view.short_url = _short_url(ctx, None, title)
@@ -176,7 +172,7 @@ def _stash_sha1(ctx: ApiContext, row: StashedFile, props: Collection[str]) -> st
 def stash_info(ctx: ApiContext, row: StashedFile, props: Collection[str], *,
                thumb: ThumbRequest | None = None) -> dict[str, Any]:
     """The entry of a stashed file (prop=stashimageinfo, stash results of action=upload)."""
-    title = _file_title(row.temp_name or row.key)
+    title = file_title(row.temp_name or row.key)
     stored, common = meta.stash_metadata(row.props)
     source = stash_source(ctx.wiki.filerepo, row)
     view = _View(title, title.db_key, True, row.timestamp, size=row.size, width=row.width,
@@ -191,7 +187,7 @@ def stash_info(ctx: ApiContext, row: StashedFile, props: Collection[str], *,
 def stash_source(repo: FileRepo, row: StashedFile) -> ThumbSource:
     """A stashed file as a thumbnail source: served at ``Special:UploadStash/file/KEY``, its
     thumbnails at ``Special:UploadStash/thumb/KEY/<thumb name>``, stored under ``thumb/temp/``."""
-    name = _file_title(row.temp_name or row.key).db_key
+    name = file_title(row.temp_name or row.key).db_key
     stored, _common = meta.stash_metadata(row.props)
     url = page_url(repo.settings, Title(NS_SPECIAL, f"UploadStash/file/{row.key}"))
     thumbs = page_url(repo.settings, Title(NS_SPECIAL, f"UploadStash/thumb/{row.key}"))

@@ -16,7 +16,7 @@ from wikiupload.api.context import ApiContext
 from wikiupload.db.file_models import Image
 from wikiupload.files.thumbnails import ThumbRequest, ThumbSource, transform
 from wikiupload.pages import find_page, page_url
-from wikiupload.titles import NS_FILE, Title
+from wikiupload.titles import Title, file_title
 
 __all__ = ["DEFAULT_THUMB_WIDTH", "upload_warning_html"]
 
@@ -43,7 +43,7 @@ def _local(ctx: ApiContext, url: str) -> str:
 def upload_warning_html(ctx: ApiContext, name: str, image: Image | None,
                         source: ThumbSource | None) -> str:
     """The notice for uploading to ``name`` now (``image``: its current version)."""
-    title = Title(NS_FILE, name.replace("_", " "))
+    title = file_title(name)
     prefixed = title.prefixed(ctx.settings.sitename)
     link = f"<a class=\"mw-selflink selflink\">{_escape(prefixed)}</a>"
     if image is not None and source is not None:

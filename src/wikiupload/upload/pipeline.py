@@ -19,7 +19,7 @@ from wikiupload.foreign import find_foreign_file, foreign_duplicates
 from wikiupload.i18n.messages import Message, Num, has_message
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
-from wikiupload.titles import NS_FILE, Title
+from wikiupload.titles import file_title
 from wikiupload.upload import verification
 from wikiupload.upload.publish import Published, PublishRequest, lock_stashed, publish
 from wikiupload.upload.sources import UploadSource
@@ -206,7 +206,7 @@ class UploadPipeline:
     def _watches(self, name: str, exists: bool) -> bool:
         """Whether publishing adds the file page to the uploader's watchlist (``exists``:
         the file has a current version)."""
-        title = Title(NS_FILE, name.replace("_", " "))
+        title = file_title(name)
         return self.options.watch or wants_watch(self.ctx.db, self.settings, self.ctx.user,
                                                  title, self.options.watchlist, exists)
 

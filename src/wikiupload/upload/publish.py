@@ -34,7 +34,7 @@ from wikiupload.logentries import add_log_entry
 from wikiupload.pages import SavedEdit, add_revision, find_page, latest_revision
 from wikiupload.timestamps import now as utc_now
 from wikiupload.timestamps import utc
-from wikiupload.titles import NS_FILE, Title
+from wikiupload.titles import file_title
 from wikiupload.upload.recovery import lock_file, settle_when_done
 from wikiupload.upload.stash import FileFacts
 from wikiupload.watchlist import note_change, watch
@@ -144,7 +144,7 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
     current = lock_file(db, repo, request.name)
     sha1 = sha1_base36(request.facts.sha1)
     if current is not None and current.sha1 == sha1:
-        title = Title(NS_FILE, request.name.replace("_", " "))
+        title = file_title(request.name)
         raise ApiError("fileexists-no-change", title.prefixed())
     stamp = _new_timestamp(current)
     archive_name = repo.archive_name(stamp, request.name) if current else ""
@@ -153,8 +153,9 @@ def publish(db: DbSession, repo: FileRepo, request: PublishRequest, store: Store
     log_id = _log(db, request, "overwrite" if archived else "upload", stamp, sha1,
                   edit.page_id)
     if edit.created:   # the create/create entry MediaWiki adds after an upload
-        add_log_entry(db, "create", "create", request.user, _title(request), timestamp=stamp,
-                      page_id=edit.page_id, comment=request.comment, params=[])
+        add_log_entry(db, "create", "create", request.user, file_title(request.name),
+                      timestamp=stamp, page_id=edit.page_id, comment=request.comment,
+                      params=[])
     _record_change(db, repo, request, stamp)
     db.flush()
     # The bytes move last, so that a failure during the database work leaves the stored
@@ -191,14 +192,10 @@ def _record_versions(db: DbSession, request: PublishRequest, current: Image | No
     return current, archived
 
 
-def _title(request: PublishRequest) -> Title:
-    return Title(NS_FILE, request.name.replace("_", " "))
-
-
 def _record_change(db: DbSession, repo: FileRepo, request: PublishRequest,
                    stamp: datetime) -> None:
     """Other watchers notified; the uploader's watch, if wanted."""
-    title = _title(request)
+    title = file_title(request.name)
     note_change(db, title, request.user.id, stamp)
     if request.watch:
         watch(db, repo.settings, request.user.id, title, request.watch_expiry)
@@ -208,14 +205,14 @@ def _log(db: DbSession, request: PublishRequest, action: str, stamp: datetime, s
          page_id: int) -> int:
     """The upload/upload or upload/overwrite entry, with the upload's tags."""
     params: dict[str, Any] = {"img_sha1": sha1, "img_timestamp": mw_timestamp(stamp)}
-    return add_log_entry(db, "upload", action, request.user, _title(request),
+    return add_log_entry(db, "upload", action, request.user, file_title(request.name),
                          page_id=page_id, comment=request.comment, params=params,
                          tags=request.tags, timestamp=stamp)
 
 
 def _describe(db: DbSession, request: PublishRequest, stamp: datetime) -> SavedEdit:
     """Create the description page, or add a null revision carrying the comment."""
-    title = _title(request)
+    title = file_title(request.name)
     page = find_page(db, title)
     if page is None:
         text = request.text if request.text is not None else request.comment
