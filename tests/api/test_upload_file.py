@@ -12,6 +12,7 @@ import requests
 
 from tests import media_samples as media
 from tests.support import ApiClient, docref, error_of
+from wikiupload.filerepo.repo import FileRepo
 from wikiupload.wiki import Wiki
 
 FILEKEY = re.compile(r"^[0-9a-z]+\.[0-9a-z]+\.\d+\.\w*$")
@@ -160,6 +161,23 @@ def test_plain_user_permission_denied(plain: ApiClient, api_url: str) -> None:
     assert plain.upload("Plain.png", media.png("plain")) == error_of(
         api_url, "permissiondenied", "The action you have requested is limited to users in "
         "one of the groups: [[RefWiki:Administrators|Administrators]], uploader.")
+
+
+def test_only_a_request_that_may_upload_starts_the_fsync_of_its_file(
+        plain: ApiClient, uploader: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real = FileRepo.sync_ahead
+
+    def recording(repo: FileRepo, source: Any) -> Any:
+        synced.append(source.name)
+        return real(repo, source)
+
+    monkeypatch.setattr(FileRepo, "sync_ahead", recording)
+    assert plain.upload("Refused.png", media.png("refused"))["error"]["code"] == (
+        "permissiondenied")
+    assert synced == []
+    assert uploader.upload("Taken.png", media.png("taken"))["upload"]["result"] == "Success"
+    assert len(synced) == 1
 
 
 def test_plaintext_errorformat(plain: ApiClient, api_url: str) -> None:

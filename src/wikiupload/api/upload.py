@@ -96,6 +96,8 @@ class UploadModule(ApiModule):
             return
         source = self._select_source(ctx, params, filekey, run_async)
         check_upload_rights(ctx, by_url=bool(params["url"]))
+        if isinstance(source, UploadSource):
+            source.sync_ahead(ctx.wiki.filerepo)
         with upload_slot(ctx):
             done = self._upload(ctx, params, source, run_async, expiry)
         # Committed: the answer is read outside the database's write lock.
@@ -149,8 +151,7 @@ class UploadModule(ApiModule):
             if run_async:
                 raise ApiError("apierror-cannot-async-upload-file",
                                code="cannot-async-upload-file")
-            return UploadSource.from_request_file(params["file"], params["filename"],
-                                                  ctx.wiki.filerepo)
+            return UploadSource.from_request_file(params["file"], params["filename"])
         return from_url.select(ctx.settings, params["url"])
 
     @staticmethod

@@ -30,11 +30,15 @@ class UploadSource:
     synced: BackgroundSync | None = None  # the local file's fsync, running meanwhile
 
     @classmethod
-    def from_request_file(cls, upload: UploadedFile, orig_name: str,
-                          repo: FileRepo) -> UploadSource:
-        """The spooled part; its fsync starts now, to be done by the time it is stored."""
-        return cls("file", orig_name, upload.size, upload.sha1, local=upload.path,
-                   synced=repo.sync_ahead(upload.path))
+    def from_request_file(cls, upload: UploadedFile, orig_name: str) -> UploadSource:
+        """The spooled part (its fsync starts with ``sync_ahead``)."""
+        return cls("file", orig_name, upload.size, upload.sha1, local=upload.path)
+
+    def sync_ahead(self, repo: FileRepo) -> None:
+        """Start the fsync of a local file, to be done by the time it is stored; called once
+        the caller may upload, so that a refused request costs no disk flush."""
+        if self.local is not None and self.synced is None:
+            self.synced = repo.sync_ahead(self.local)
 
     @classmethod
     def from_stash(cls, row: StashedFile) -> UploadSource:
