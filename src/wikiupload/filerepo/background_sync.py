@@ -1,8 +1,9 @@
 """Syncing a local file to disk in a thread while its request goes on.
 
 A request body spooled to a local file must be on disk before it is renamed into the store.
-Started as soon as the request is taken up, the fsync overlaps the checks that come before
-the rename (verification, warnings, the rows) instead of adding its wait to them.
+Started as soon as the request is known to be allowed to upload, the fsync overlaps the
+checks that come before the rename (verification, warnings, the rows) instead of adding its
+wait to them.
 """
 
 from __future__ import annotations
