@@ -119,9 +119,10 @@ def watch(db: DbSession, settings: Settings, user_id: int, title: Title,
         params["now"] = utc_now()
     statement = _watch_both(db.get_bind().dialect.name, kept, expiry is not None)
     execute(db, statement, params)
-    for loaded in list(db.identity_map.values()):    # rows read earlier: read them again
-        if (isinstance(loaded, Watch) and loaded.user_id == user_id and loaded.title == key
-                and loaded.namespace in (namespace, other)):
+    # Watches read earlier are read again when next used: all of them, since telling which
+    # ones changed would read the keys of expired objects (a SELECT, or an error if gone).
+    for loaded in list(db.identity_map.values()):
+        if isinstance(loaded, Watch):
             db.expire(loaded)
 
 
