@@ -74,6 +74,10 @@ def _active(settings: Settings) -> ColumnElement[bool]:
 
 # -- changing a watchlist ------------------------------------------------------------------
 
+_WATCHES = table_of(Watch)
+_WATCH_BOTH: dict[tuple[str, bool, bool], Any] = {}
+
+
 def _watch_both(dialect: str, expiry_kept: bool, expiry_wanted: bool) -> Any:
     """The one statement that watches a page and its talk page (both rows inserted; on a
     row that exists: nothing, a new expiry, or an expired one cleared)."""
@@ -99,10 +103,6 @@ def _watch_both(dialect: str, expiry_kept: bool, expiry_wanted: bool) -> Any:
                                                         else_=_WATCHES.c.expiry)})
     _WATCH_BOTH[key] = statement
     return statement
-
-
-_WATCHES = table_of(Watch)
-_WATCH_BOTH: dict[tuple[str, bool, bool], Any] = {}
 
 
 def watch(db: DbSession, settings: Settings, user_id: int, title: Title,
