@@ -19,7 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wikiupload.db.rows import execute, table_of
@@ -31,7 +31,7 @@ from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.http.form import UploadedFile
 from wikiupload.timestamps import now as utc_now
-from wikiupload.upload.stash import FileFacts, UploadStash
+from wikiupload.upload.stash import BY_KEY, FileFacts, UploadStash
 
 
 class RunningHashes:
@@ -71,8 +71,7 @@ def _wait_quietly(hashing: Future[None] | None) -> None:
 _HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wikiupload-chunk-hash")
 # A session's row, locked for the chunk being added (every chunk: built once).
 # populate_existing: the row may already be in the session, read before the lock.
-_LOCKED = (select(StashedFile).where(StashedFile.key == bindparam("key")).with_for_update()
-           .execution_options(populate_existing=True))
+_LOCKED = BY_KEY.with_for_update().execution_options(populate_existing=True)
 _STASH = table_of(StashedFile)
 # A chunk's growth of its session row (every chunk: built once).
 _GROWN = (_STASH.update().where(_STASH.c.key == bindparam("row_key"))

@@ -25,7 +25,7 @@ from wikiupload.timestamps import utc
 KEY_PATTERN = re.compile(r"^[\w\-.]+\.\w*$")
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # A stashed file by its key, with a statement built once (every chunk and publish reads one).
-_BY_KEY = select(StashedFile).where(StashedFile.key == bindparam("key"))
+BY_KEY = select(StashedFile).where(StashedFile.key == bindparam("key"))
 
 
 def base36(number: int) -> str:
@@ -128,7 +128,7 @@ class UploadStash:
             raise ApiError("uploadstash-bad-path-bad-format", key)
         if user_id == 0:
             raise ApiError("stashnotloggedin")
-        row = self.db.scalars(_BY_KEY, {"key": key}).first()
+        row = self.db.scalars(BY_KEY, {"key": key}).first()
         if row is None or self.is_expired(row):
             raise ApiError("uploadstash-file-not-found", key)
         if row.status == "finished" and row.size == 0:
