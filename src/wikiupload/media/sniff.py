@@ -14,6 +14,7 @@ from typing import IO
 
 from wikiupload.media import mimemap, textsniff
 from wikiupload.media.archives import CFB_SIGNATURE, EOCD_SIGNATURE, compound_file_type, zip_type
+from wikiupload.media.readable import Readable, open_readable
 from wikiupload.media.xmlcheck import check_xml
 
 HEAD_BYTES = 1024
@@ -172,14 +173,14 @@ def guess_type(handle: IO[bytes]) -> str:
     return mimemap.canonical_mime(mime)
 
 
-def guess_mime_type(path: str | os.PathLike[str]) -> str:
-    with open(path, "rb") as handle:
+def guess_mime_type(path: Readable) -> str:
+    with open_readable(path) as handle:
         return guess_type(handle)
 
 
-def detect_file_type(path: str | os.PathLike[str], ext: str) -> FileType:
+def detect_file_type(path: Readable, ext: str) -> FileType:
     """Detected type, type refined by the extension ``ext``, and the media type class."""
-    with open(path, "rb") as handle:
+    with open_readable(path) as handle:
         file_mime = guess_type(handle)
         handle.seek(0)
         head = handle.read(256)

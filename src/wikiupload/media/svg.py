@@ -20,11 +20,11 @@ check of an incomplete chunk).
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
 from wikiupload.media.css import is_unsafe_css, normalize_css
+from wikiupload.media.readable import Readable, open_readable
 from wikiupload.media.xmlcheck import check_xml
 
 SVG_METADATA_CUTOFF = 262144
@@ -163,10 +163,10 @@ class SvgFilter:
         return None
 
 
-def check_svg(path: str | os.PathLike[str], partial: bool = False) -> Verdict | None:
+def check_svg(path: Readable, partial: bool = False) -> Verdict | None:
     """The verification failure (message key and params) for an SVG/XML file, or None."""
     svg_filter = SvgFilter()
-    with open(path, "rb") as handle:
+    with open_readable(path) as handle:
         result = check_xml(handle, svg_filter.element, svg_filter.processing_instruction,
                            svg_filter.doctype)
     if not result.well_formed:
@@ -203,9 +203,9 @@ def _reinterpret(contents: bytes, codec: str) -> bytes:
         return b""
 
 
-def has_unsafe_xml_encoding(path: str | os.PathLike[str]) -> bool:
+def has_unsafe_xml_encoding(path: Readable) -> bool:
     """An XML encoding that browsers and the server's parser might read differently."""
-    with open(path, "rb") as handle:
+    with open_readable(path) as handle:
         contents = handle.read(SVG_METADATA_CUTOFF)
     verdict = _declared_encoding_is_unsafe(contents)
     if verdict or (verdict is None and contents[:4] == b"\x4c\x6f\xa7\x94"):  # EBCDIC "<?xm"

@@ -21,6 +21,7 @@ from wikiupload.media.css import decode_char_references
 from wikiupload.media.ie import SAMPLE_BYTES, ie_mime_types
 from wikiupload.media.images import ImageTooLarge, ensure_decodable
 from wikiupload.media.mimemap import media_type
+from wikiupload.media.readable import Readable, open_readable
 from wikiupload.media.sniff import FileType, detect_file_type, guess_mime_type
 from wikiupload.media.svg import check_svg, has_unsafe_xml_encoding
 from wikiupload.upload import filenames
@@ -202,9 +203,9 @@ def _script_in(text: str, check_tags: bool = True) -> bool:
     return any(pattern.search(decoded) for pattern in _SCRIPT_PATTERNS)
 
 
-def _windows(path: str | os.PathLike[str], whole: bool) -> Iterator[str]:
+def _windows(path: Readable, whole: bool) -> Iterator[str]:
     """The lower-cased content to scan, UTF-16 decoded when it has a byte order mark."""
-    with open(path, "rb") as handle:
+    with open_readable(path) as handle:
         first = handle.read(TEXT_WINDOW if whole else SCRIPT_SCAN_BYTES)
         codec = {b"\xfe\xff": "utf-16-be", b"\xff\xfe": "utf-16-le"}.get(first.lower()[:2])
         block, carry = first, b""
@@ -220,7 +221,7 @@ def _windows(path: str | os.PathLike[str], whole: bool) -> Iterator[str]:
             block = handle.read(TEXT_WINDOW)
 
 
-def detect_script(path: str | os.PathLike[str], mime: str, extension: str) -> bool:
+def detect_script(path: Readable, mime: str, extension: str) -> bool:
     """HTML or script that a browser might run (UploadBase::detectScript): the first KiB, or
     the whole file (in overlapping windows) for ``text/*`` types."""
     first = True
@@ -243,13 +244,13 @@ def _excluded(mime: str, settings: Settings) -> bool:
     return mime.lower() in settings.mime_type_exclusions
 
 
-def _check_mime(path: str | os.PathLike[str], file_mime: str, extension: str,
+def _check_mime(path: Readable, file_mime: str, extension: str,
                 settings: Settings, stored_name: str) -> Verification:
     if not settings.verify_mime_type:
         return PASSED
     if _excluded(file_mime, settings):
         return content_error("filetype-badmime", file_mime)
-    with open(path, "rb") as handle:
+    with open_readable(path) as handle:
         chunk = handle.read(SAMPLE_BYTES)
     proposed = mimemap.mime_for_extension(extension) or ""
     for ie_type in ie_mime_types(chunk, proposed, stored_name):
@@ -258,7 +259,7 @@ def _check_mime(path: str | os.PathLike[str], file_mime: str, extension: str,
     return PASSED
 
 
-def _check_svg(path: str | os.PathLike[str], extension: str, mime: str,
+def _check_svg(path: Readable, extension: str, mime: str,
                partial: bool) -> Verification:
     if extension == "svg" or mime == "image/svg+xml":
         verdict = check_svg(path, partial=partial)
@@ -267,7 +268,7 @@ def _check_svg(path: str | os.PathLike[str], extension: str, mime: str,
     return PASSED
 
 
-def verify_partial_file(path: str | os.PathLike[str], extension: str, settings: Settings,
+def verify_partial_file(path: Readable, extension: str, settings: Settings,
                         file_type: FileType | None = None, stored_name: str = "",
                         ) -> Verification:
     """The checks that also apply to a single chunk: excluded and IE-sniffed MIME types,
