@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from wikiupload.filerepo.repo import FileRepo
 
 __all__ = ["Assembled", "ChunkData", "ChunkStore", "LocalChunkStore", "append_file",
-           "chunk_store_for", "feed"]
+           "chunk_store_for", "copy_range", "feed"]
 
 BLOCK = 1024 * 1024
 HASH_BLOCK = 256 * 1024
@@ -103,14 +105,16 @@ def chunk_store_for(repo: FileRepo) -> ChunkStore | None:
     return None
 
 
-def feed(digest: hashlib._Hash, path: Path) -> None:
-    """Hash a file into ``digest`` through one reused buffer (no allocation per block, which
-    in a thread of its own would grow that thread's malloc arena)."""
-    buffer = bytearray(HASH_BLOCK)
-    view = memoryview(buffer)
+def feed(digest: hashlib._Hash, path: Path, limit: int | None = None) -> None:
+    """Hash a file (its first ``limit`` bytes) into ``digest`` through one reused buffer (no
+    allocation per block, which in a thread of its own would grow that thread's malloc
+    arena)."""
+    view = memoryview(bytearray(HASH_BLOCK))
+    left = sys.maxsize if limit is None else limit
     with open(path, "rb", buffering=0) as stream:
-        while count := stream.readinto(buffer):
+        while left > 0 and (count := stream.readinto(view[:min(left, HASH_BLOCK)])):
             digest.update(view[:count])
+            left -= count
 
 
 def append_file(target: Path, chunk: Path, at: int | None = None, *,
@@ -118,27 +122,33 @@ def append_file(target: Path, chunk: Path, at: int | None = None, *,
     """Write ``chunk`` at the end of ``target`` (or at offset ``at``, cutting off anything
     after it first) without passing the bytes through Python. A missing target is an error
     (FileNotFoundError), never a new file holding only this chunk."""
-    size = chunk.stat().st_size
     with open(chunk, "rb") as src, open(target, "r+b") as dst:
         start = dst.seek(0, os.SEEK_END) if at is None else at
         dst.truncate(start)
         dst.seek(start)
-        copied = 0
-        while copied < size:
-            try:
-                done = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
-            except OSError:
-                done = 0
-            if done <= 0:
-                src.seek(copied)
-                dst.seek(start + copied)
-                while block := src.read(BLOCK):
-                    dst.write(block)
-                break
-            copied += done
-        dst.flush()
+        copy_range(src.fileno(), 0, os.fstat(src.fileno()).st_size, dst.fileno())
         if sync:  # the fsync setting
             os.fsync(dst.fileno())
+
+
+def copy_range(source: int, start: int, length: int, target: int) -> None:
+    """Copy ``length`` bytes of ``source`` from byte ``start`` to ``target`` at its
+    position: in the kernel (copy_file_range) where it can, else through a buffer."""
+    copied = 0
+    with suppress(OSError):     # not across these filesystems, or not on this kernel
+        while copied < length:
+            done = os.copy_file_range(source, target, length - copied, start + copied)
+            if done <= 0:
+                break
+            copied += done
+    while copied < length:
+        block = os.pread(source, min(BLOCK, length - copied), start + copied)
+        if not block:
+            raise OSError(f"{length - copied} bytes missing from the end of the source")
+        view = memoryview(block)
+        while view:
+            view = view[os.write(target, view):]
+        copied += len(block)
 
 
 class LocalChunkStore:

@@ -44,10 +44,14 @@ class BackgroundHash:
 
     def hexdigest(self) -> str:
         """The digest of everything fed (waits for the thread to finish it)."""
+        return str(self.finished().hexdigest())
+
+    def finished(self) -> Any:
+        """The hashlib object, once it has been fed everything (waits for the thread)."""
         self._stop()
         if self._failed is not None:
             raise self._failed
-        return str(self._digest.hexdigest())
+        return self._digest
 
     def cancel(self) -> None:
         """Drop what is still waiting and end the thread."""

@@ -7,13 +7,15 @@ import hashlib
 import os
 import tempfile
 import urllib.parse
-from collections.abc import AsyncIterator
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from wikiupload.filerepo.write_back import start_write_back
 from wikiupload.http.background_hash import BackgroundHash
 from wikiupload.http.multipart import MultipartParser, PartData, PartEnd, PartStart
+from wikiupload.media.readable import Readable, open_readable
 
 __all__ = [
     "BodyTimeout",
@@ -21,6 +23,7 @@ __all__ = [
     "FieldTooLarge",
     "FormData",
     "FormError",
+    "Landing",
     "UploadedFile",
     "parse_urlencoded",
     "read_multipart",
@@ -75,10 +78,35 @@ async def with_idle_timeout(stream: AsyncIterator[bytes],
         yield piece
 
 
+class Landing(Protocol):
+    """Where a file part is written instead of its spool file while it arrives (a chunk:
+    the end of its upload's file), holding what it needs until it is released."""
+
+    def write(self, data: bytes) -> bool:
+        """Land the next bytes; False once the landing has given up (for good): the part is
+        spooled from then on."""
+        ...
+
+    def copy_to(self, fd: int) -> None:
+        """Write what landed to ``fd`` (at its position)."""
+        ...
+
+    def readable(self) -> Readable:
+        """What landed, to read."""
+        ...
+
+    def release(self) -> None: ...
+
+
+# Where a file part also lands, asked when the part starts (None: only spooled).
+LandingFor = Callable[[PartStart, Mapping[str, str]], Landing | None]
+
+
 @dataclass
 class UploadedFile:
-    """A file part spooled to disk. Its SHA-1 (hex) was computed while it arrived, or is
-    computed from the spooled file on first use (``received_sha1`` is then "")."""
+    """A file part spooled to disk, or (not ``spooled``) only where it landed. Its SHA-1
+    (hex) was computed while it arrived, or is computed on first use (``received_sha1`` is
+    then "")."""
 
     field: str
     filename: str | None
@@ -86,20 +114,45 @@ class UploadedFile:
     path: Path
     size: int
     received_sha1: str = ""
+    landing: Landing | None = None
+    spooled: bool = True
+
+    @property
+    def content(self) -> Readable:
+        """The part's bytes, to read: the spool file, or where the part landed."""
+        if self.spooled:
+            return self.path
+        assert self.landing is not None
+        return self.landing.readable()
+
+    def local_copy(self) -> Path:
+        """The part as a file of its own: a part that only landed is copied into its spool
+        file first (what needs that is rare: see the chunk pipeline)."""
+        if not self.spooled:
+            assert self.landing is not None
+            fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+            try:
+                self.landing.copy_to(fd)
+            finally:
+                os.close(fd)
+            self.spooled = True
+        return self.path
 
     @property
     def sha1(self) -> str:
         if not self.received_sha1:
             digest = hashlib.sha1()
-            with open(self.path, "rb") as stream:
+            with open_readable(self.content) as stream:
                 while block := stream.read(HASH_BLOCK):
                     digest.update(block)
             self.received_sha1 = digest.hexdigest()
         return self.received_sha1
 
     def discard(self) -> None:
-        """Delete the spooled file (missing files are ignored)."""
+        """Delete the spooled file (missing files are ignored) and release its landing."""
         self.path.unlink(missing_ok=True)
+        if self.landing is not None:
+            self.landing.release()
 
 
 @dataclass
@@ -119,12 +172,20 @@ class _FileSink:
     """Streams one part into a temp file, hashing it on the way (unless ``hash_now`` is
     False: then it is hashed when asked for). Beyond ``HASH_IN_THREAD_AFTER`` bytes the
     hashing moves to a thread, so that a large part is hashed while it is still arriving,
-    and every ``WRITE_BACK_EVERY`` bytes the kernel is asked to start writing it out."""
+    and every ``WRITE_BACK_EVERY`` bytes the kernel is asked to start writing it out.
+    With a landing, the part goes there instead, unless the landing gives up: then the
+    temp file gets what landed and the rest."""
 
     def __init__(self, start: PartStart, spool_dir: Path, hash_now: bool = True,
-                 write_back: bool = False) -> None:
+                 write_back: bool = False, landing: Landing | None = None) -> None:
         self.start = start
-        fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
+        self.landing = landing
+        try:
+            fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
+        except BaseException:
+            if landing is not None:
+                landing.release()
+            raise
         self.fd: int | None = fd
         self.path = Path(name)
         self.size = 0
@@ -132,6 +193,7 @@ class _FileSink:
         self._hashing: BackgroundHash | None = None    # takes over self._sha1
         self._write_back = write_back
         self._written_back = 0
+        self._landing_only = landing is not None
 
     def write(self, data: bytes) -> None:
         assert self.fd is not None
@@ -144,6 +206,12 @@ class _FileSink:
             else:
                 self._sha1.update(data)
         self.size += len(data)
+        if self._landing_only:
+            assert self.landing is not None
+            if self.landing.write(data):
+                return
+            self._landing_only = False
+            self.landing.copy_to(self.fd)
         written = os.write(self.fd, data)
         while written < len(data):  # short writes are rare but allowed
             written += os.write(self.fd, data[written:])
@@ -151,17 +219,10 @@ class _FileSink:
             self._start_write_back()
 
     def _start_write_back(self) -> None:
-        """Have the kernel start writing what has arrived (without waiting for it), so the
-        fsync that makes the upload durable has only the tail left to wait for. Asked for
-        (``write_back``) where the spooled file is renamed into a durable local store; not
-        for a chunk, whose spool file is copied onto its upload and deleted.
-        On Linux, POSIX_FADV_DONTNEED starts the write-back of dirty pages and drops only
-        pages already clean, so what was just written stays cached for verification."""
+        """Asked for (``write_back``) where the spooled file is renamed into a durable local
+        store; not for a chunk, whose spool file (if it has one) is never kept."""
         assert self.fd is not None
-        if hasattr(os, "posix_fadvise"):
-            with suppress(OSError):    # only advice: the fsync before the rename still waits
-                os.posix_fadvise(self.fd, self._written_back, self.size - self._written_back,
-                                 os.POSIX_FADV_DONTNEED)
+        start_write_back(self.fd, self._written_back, self.size - self._written_back)
         self._written_back = self.size
 
     def close(self) -> None:
@@ -182,11 +243,15 @@ class _FileSink:
             path=self.path,
             size=self.size,
             received_sha1=sha1,
+            landing=self.landing,
+            spooled=not self._landing_only,
         )
 
     def abort(self) -> None:
         if self._hashing is not None:
             self._hashing.cancel()
+        if self.landing is not None:
+            self.landing.release()
         self.close()
         self.path.unlink(missing_ok=True)
 
@@ -233,8 +298,9 @@ class _FormBuilder:
     def __init__(self, spool_dir: Path, max_field_bytes: int, file_fields: frozenset[str],
                  max_text_bytes: int | None = None,
                  lazy_hash_fields: frozenset[str] = frozenset(),
-                 write_back: bool = False) -> None:
+                 write_back: bool = False, landing_for: LandingFor | None = None) -> None:
         self._spool_dir = spool_dir
+        self._landing_for = landing_for
         self._max_field_bytes = max_field_bytes
         self._budget = _TextBudget(max_text_bytes)
         self._file_fields = file_fields
@@ -254,10 +320,11 @@ class _FormBuilder:
 
     def _open_sink(self, start: PartStart) -> _FileSink | _FieldSink:
         if start.filename is not None or start.name in self._file_fields:
+            landing = self._landing_for(start, self.form.fields) if self._landing_for else None
             return _FileSink(start, self._spool_dir,
                              hash_now=start.name not in self._lazy_hash_fields,
                              write_back=self._write_back
-                             and start.name not in self._lazy_hash_fields)
+                             and start.name not in self._lazy_hash_fields, landing=landing)
         return _FieldSink(start, self._max_field_bytes, self._budget)
 
     def _close_sink(self) -> None:
@@ -291,6 +358,7 @@ async def read_multipart(
     idle_timeout: float | None = None,
     lazy_hash_fields: frozenset[str] = LAZY_HASH_FIELDS,
     write_back: bool = False,
+    landing_for: LandingFor | None = None,
 ) -> FormData:
     """Parse a multipart/form-data body, spooling file parts into ``spool_dir``.
 
@@ -299,13 +367,15 @@ async def read_multipart(
     ``max_field_bytes`` and together at most ``max_text_bytes``. File parts are
     hashed as they arrive, except those named in ``lazy_hash_fields`` (hashed on
     first use of ``sha1``); the others are also the parts whose write-back starts as they
-    arrive when ``write_back`` is asked for (see ``_FileSink``). A body that stalls for
+    arrive when ``write_back`` is asked for (see ``_FileSink``). ``landing_for`` may name a
+    second place a file part is written to as it arrives, given the fields before it (the
+    landing is released with the file, or on error). A body that stalls for
     ``idle_timeout`` seconds raises BodyTimeout. On any error all temp files are deleted
     before the exception propagates.
     """
     parser = MultipartParser(_boundary_bytes(boundary))
     builder = _FormBuilder(spool_dir, max_field_bytes, file_fields, max_text_bytes,
-                           lazy_hash_fields, write_back)
+                           lazy_hash_fields, write_back, landing_for)
     received = 0
     try:
         async for chunk in with_idle_timeout(stream, idle_timeout):

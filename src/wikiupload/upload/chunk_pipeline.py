@@ -56,7 +56,7 @@ class ChunkPipeline:
         warnings = self._name_warnings(name, name_warnings)
         if warnings and not self.ignore_warnings:
             check_stash_quota(self.ctx, self.chunk.size)
-            row = self.stash.store(self.chunk.path, user_id=self.ctx.user.id,
+            row = self.stash.store(self.chunk.local_copy(), user_id=self.ctx.user.id,
                                    orig_name=self.filename, source_type="",
                                    facts=FileFacts(self.chunk.size, self.chunk.sha1, ""))
             return ChunkOutcome("Warning", row.key, warnings=warnings)
@@ -71,7 +71,8 @@ class ChunkPipeline:
         return title, warnings, title.rpartition(".")[2] if "." in title else ""
 
     def _check_chunk_content(self, extension: str) -> None:
-        verdict = verification.verify_partial_file(self.chunk.path, extension, self.settings)
+        verdict = verification.verify_partial_file(self.chunk.content, extension,
+                                                   self.settings)
         if not verdict.ok:
             assert verdict.message is not None
             code = str(verdict.details[0]) if verdict.details else verdict.code
@@ -104,6 +105,7 @@ class ChunkPipeline:
 
     def _append(self, sessions: ChunkSessions) -> StashedFile:
         assert self.session is not None
+        sessions.hold(self.ctx.db, self.session, self.chunk)
         row = sessions.locked(self.session.key)
         if row is None:
             raise ApiError("apierror-stashfailed-nosession", code="stashfailed")

@@ -1,8 +1,10 @@
 """Chunked uploads: a stash entry in state ``chunks`` grows chunk by chunk; the last chunk
 turns it into an ordinary stashed file (with a new key).
 
-How the bytes grow depends on the storage (filerepo/chunkstore.py): appended in the kernel
-onto one local file, or sent as the parts of an S3 multipart upload. The session's state
+How the bytes grow depends on the storage (filerepo/chunkstore.py): on one local file, or
+sent as the parts of an S3 multipart upload. A local session this process knows has its
+next chunk land in its file while the chunk arrives (upload/chunk_landing.py); any other
+chunk is appended in the kernel from its spool file. The session's state
 is kept with its stash row, which is locked while a chunk is added, so consecutive chunks
 may reach different processes. The SHA-1 of the whole is carried across chunks in this
 process; assembly computes it from the bytes only when another process received earlier
@@ -14,23 +16,34 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam
+from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wikiupload.db.rows import execute, table_of
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
 from wikiupload.filerepo.backends.local import LocalBackend
-from wikiupload.filerepo.chunkstore import Assembled, ChunkData, ChunkStore, chunk_store_for, feed
+from wikiupload.filerepo.chunkstore import (
+    Assembled,
+    ChunkData,
+    ChunkStore,
+    LocalChunkStore,
+    chunk_store_for,
+    feed,
+)
 from wikiupload.filerepo.failures import storage_errors
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.http.form import UploadedFile
+from wikiupload.http.multipart import PartStart
 from wikiupload.timestamps import now as utc_now
+from wikiupload.upload.chunk_landing import SessionFile
 from wikiupload.upload.stash import BY_KEY, FileFacts, UploadStash
 
 
@@ -49,6 +62,12 @@ class RunningHashes:
             return None
         return found[1]
 
+    def copy(self, key: str, size: int) -> Any | None:
+        """A copy of the hash of the first ``size`` bytes, which stays here."""
+        with self._lock:
+            found = self._hashes.get(key)
+            return found[1].copy() if found is not None and found[0] == size else None
+
     def put(self, key: str, size: int, digest: Any) -> None:
         with self._lock:
             self._hashes[key] = (size, digest)
@@ -61,6 +80,56 @@ class RunningHashes:
 
 
 HASHES = RunningHashes()
+
+
+class Place(NamedTuple):
+    path: Path
+    expected_size: int
+
+
+class SessionPlaces:
+    """The local files of the chunk sessions this process started or added to, and their
+    expected sizes (bounded LRU): where their next chunk may land (``landing_for``)."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self._places: OrderedDict[str, Place] = OrderedDict()
+        self._lock = threading.Lock()
+        self.capacity = capacity
+
+    def get(self, key: str) -> Place | None:
+        with self._lock:
+            return self._places.get(key)
+
+    def put(self, key: str, place: Place) -> None:
+        with self._lock:
+            self._places[key] = place
+            self._places.move_to_end(key)
+            while len(self._places) > self.capacity:
+                self._places.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._places.pop(key, None)
+
+
+PLACES = SessionPlaces()
+
+
+def landing_for(part: PartStart, fields: Mapping[str, str]) -> SessionFile | None:
+    """Where a ``chunk`` part lands as it arrives, given the fields sent before it: the end
+    of its session's file, when this process knows the session, has the running hash of its
+    bytes up to ``offset``, and the file ends there and is not held by another request.
+    Only a guess from the raw fields: the chunk's request checks everything as usual, and
+    keeps the landed bytes only when they are exactly its chunk at the session's end."""
+    key = fields.get("filekey") or fields.get("sessionkey") or ""
+    place = PLACES.get(key) if part.name == "chunk" else None
+    if place is None or not fields.get("offset", "").isdigit():
+        return None
+    offset = int(fields["offset"])
+    digest = HASHES.copy(key, offset) if 0 < offset < place.expected_size else None
+    if digest is None:
+        return None
+    return SessionFile.land(place.path, offset, place.expected_size - offset, digest)
 
 
 def _wait_quietly(hashing: Future[None] | None) -> None:
@@ -80,7 +149,17 @@ _GROWN = (_STASH.update().where(_STASH.c.key == bindparam("row_key"))
 
 
 def _data(chunk: UploadedFile) -> ChunkData:
-    return ChunkData(chunk.path, chunk.size, chunk.received_sha1)
+    """The chunk as a file of its own (one that only landed is copied out first)."""
+    return ChunkData(chunk.local_copy(), chunk.size, chunk.received_sha1)
+
+
+def _landed(chunk: UploadedFile, path: Path | None, offset: int) -> SessionFile | None:
+    """The chunk's landing, if the whole chunk landed at ``offset`` of ``path``."""
+    landing = chunk.landing
+    if isinstance(landing, SessionFile) and path is not None \
+            and landing.landed(path, offset, chunk.size):
+        return landing
+    return None
 
 
 class ChunkSessions:
@@ -103,7 +182,7 @@ class ChunkSessions:
               expected_size: int) -> StashedFile:
         """Offset 0: the chunk becomes a new stash entry in state ``chunks``."""
         digest = hashlib.sha1()
-        feed(digest, chunk.path)
+        feed(digest, chunk.local_copy())
         facts = FileFacts(size=chunk.size, sha1="", mime="")
         row = self.stash.record(user_id=user_id, orig_name=orig_name, facts=facts,
                                 source_type="")
@@ -112,20 +191,65 @@ class ChunkSessions:
         row.status = "chunks"
         row.expected_size = expected_size
         HASHES.put(row.key, row.size, digest)
+        self._remember(row)
         return row
+
+    def _local_file(self, row: StashedFile) -> Path | None:
+        """The session's bytes as one local file (None on S3)."""
+        if isinstance(self.store, LocalChunkStore):
+            return self.store.backend.local_path(row.path)
+        return None
+
+    def _remember(self, row: StashedFile) -> None:
+        path = self._local_file(row)
+        if path is not None and row.size < row.expected_size:
+            PLACES.put(row.key, Place(path, row.expected_size))
+        else:
+            PLACES.forget(row.key)
+
+    def hold(self, db: DbSession, session: StashedFile, chunk: UploadedFile) -> None:
+        """Lock the session's local file for the rest of the request (see chunk_landing),
+        before its row is locked; nothing to do when the chunk's landing holds it already.
+        While another request holds it, this waits outside any transaction: on SQLite every
+        transaction holds the write lock, which that request needs to finish."""
+        path = self._local_file(session)
+        if path is None or (isinstance(chunk.landing, SessionFile)
+                            and chunk.landing.holds(path)):
+            return
+        held = SessionFile.hold(path, wait=False)
+        if held is None:
+            db.commit()
+            held = SessionFile.hold(path)
+        if held is None:     # the file is gone: the append reports the missing session
+            return
+        if chunk.landing is not None:
+            chunk.landing.release()
+        chunk.landing = held
 
     def locked(self, key: str) -> StashedFile | None:
         return self.stash.db.scalars(_LOCKED, {"key": key}).first()
 
     def append(self, row: StashedFile, chunk: UploadedFile) -> None:
-        """Add the chunk to the session's bytes and to its running hash, both at once: the
-        hashing (in a thread; hashlib releases the GIL) overlaps the append and its fsync.
-        The row's growth is one UPDATE (``_GROWN``), not a flush of the changed object."""
+        """Add the chunk to the session's bytes and to its running hash. A chunk that landed
+        whole at the session's end (and was hashed on the way) is only synced. Otherwise
+        the hashing (in a thread; hashlib releases the GIL) overlaps the append and its
+        fsync. The row's growth is one UPDATE (``_GROWN``), not a flush of the object."""
+        landing = _landed(chunk, self._local_file(row), row.size)
+        if landing is not None:
+            HASHES.take(row.key, row.size)
+            with storage_errors("stashfailed"):
+                digest = landing.settle(sync=isinstance(self.store, LocalChunkStore)
+                                        and self.store.backend.fsync)
+            self._grow(row, chunk.size, digest)
+            return
+        data = _data(chunk)     # before the append may write where the chunk landed
+        if isinstance(chunk.landing, SessionFile):
+            chunk.landing.leave_end()
         digest = HASHES.take(row.key, row.size)
-        hashing = _HASHING.submit(feed, digest, chunk.path) if digest is not None else None
+        hashing = _HASHING.submit(feed, digest, data.path) if digest is not None else None
         try:
             with storage_errors("stashfailed"):
-                assembly = self.store.append(row.path, row.assembly, _data(chunk), row.size)
+                assembly = self.store.append(row.path, row.assembly, data, row.size)
         except BaseException as error:
             _wait_quietly(hashing)       # the append's error is the one to report
             if isinstance(error, FileNotFoundError):
@@ -133,14 +257,20 @@ class ChunkSessions:
             raise
         if hashing is not None:
             hashing.result()    # the digest is in use until then
-        grown = {"assembly": assembly, "size": row.size + chunk.size,
-                 "chunk_index": row.chunk_index + 1, "timestamp": utc_now()}
+        self._grow(row, chunk.size, digest, assembly)
+
+    def _grow(self, row: StashedFile, added: int, digest: Any | None,
+              assembly: str | None = None) -> None:
+        grown = {"assembly": row.assembly if assembly is None else assembly,
+                 "size": row.size + added, "chunk_index": row.chunk_index + 1,
+                 "timestamp": utc_now()}
         execute(self.stash.db, _GROWN, {"row_key": row.key} | {
             f"new_{column}": value for column, value in grown.items()})
         for column, value in grown.items():    # as written: nothing left for a flush
             set_committed_value(row, column, value)
         if digest is not None:
             HASHES.put(row.key, row.size, digest)
+        self._remember(row)
 
     def is_resend(self, row: StashedFile, chunk: UploadedFile, offset: int) -> bool:
         """The same bytes again right before the current end (the client lost our answer)."""
@@ -171,6 +301,7 @@ class ChunkSessions:
                                    facts=facts, source_type="")
             self.store.settle(row.path, row.assembly, row.key)
         del self._assembled[row.key]
+        PLACES.forget(row.key)
         self.stash.forget(row)
         return new
 
@@ -190,7 +321,7 @@ def running_sha1(path: Path, key: str, size: int) -> str:
     digest = HASHES.take(key, size)
     if digest is None:
         digest = hashlib.sha1()
-        feed(digest, path)
+        feed(digest, path, size)    # not what may lie past the session's size
     HASHES.put(key, size, digest)
     return str(digest.hexdigest())
 

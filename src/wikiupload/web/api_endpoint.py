@@ -21,6 +21,7 @@ from wikiupload.http.form import (
     with_idle_timeout,
 )
 from wikiupload.http.multipart import MultipartError, parse_options_header
+from wikiupload.upload.chunks import landing_for
 from wikiupload.wiki import Wiki
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,8 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
                                     max_field_bytes=settings.max_form_text_bytes,
                                     max_text_bytes=settings.max_form_text_bytes,
                                     idle_timeout=settings.body_idle_timeout,
-                                    write_back=wiki.filerepo.syncs_local_files)
+                                    write_back=wiki.filerepo.syncs_local_files,
+                                    landing_for=landing_for)
         return form, form.fields
     data = bytearray()
     async for piece in with_idle_timeout(request.stream(), settings.body_idle_timeout):

@@ -1,0 +1,175 @@
+"""A chunk written straight to the end of its upload's local file while it arrives.
+
+A chunk is spooled like any file part (verification reads the spool), and where its session
+is known to this process it also lands in the session's file as it arrives, hashed into a
+copy of the session's running SHA-1 on the way. The append is then only the fsync of what
+is mostly on disk already: no copy after the body, no wait for the whole chunk's write-back.
+
+Safety rests on one lock and one rule:
+
+- The landing request holds the session's file under an exclusive ``flock`` from the
+  chunk's first byte until the request ends; a chunk that was only spooled takes the same
+  lock (waiting) before its session row is locked, and keeps it until its request ends, so
+  that appends never overlap. Lock order is always file, then row.
+- A chunk lands only at the file's length, which is never below the session's committed
+  size (an append's fsync comes before its row's commit), so the bytes of earlier chunks are
+  never touched. Until the chunk is settled (the checks passed and the append is being
+  committed), what it wrote is cut off again when it is released.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from wikiupload.filerepo.backends.base import StorageError
+from wikiupload.filerepo.chunkstore import copy_range
+from wikiupload.filerepo.write_back import start_write_back
+from wikiupload.http.background_hash import BackgroundHash
+from wikiupload.media.readable import FileRange
+
+__all__ = ["SessionFile"]
+
+# Write-back of a landing chunk starts every this many bytes (a 5 MiB chunk's fsync then
+# waits for about its last MiB only).
+WRITE_BACK_EVERY = 1024 * 1024
+
+
+class SessionFile:
+    """A chunk session's local file, open and exclusively locked for one request; with
+    ``land``, the request's chunk is also written at its end."""
+
+    def __init__(self, fd: int, path: Path, offset: int, room: int,
+                 hashing: BackgroundHash | None) -> None:
+        self.path = path
+        self.offset = offset        # where the chunk lands (-1: the lock only)
+        self.size = 0               # bytes landed
+        self._fd: int | None = fd
+        self._room = room
+        self._hashing = hashing
+        self._written_back = 0
+        self._abandoned = hashing is None
+        self._cut_on_release = offset >= 0    # what landed is cut off again when released
+
+    @classmethod
+    def land(cls, path: Path, offset: int, room: int, digest: Any) -> SessionFile | None:
+        """Land a chunk at ``offset`` (at most ``room`` bytes), feeding ``digest`` (the
+        running hash of the bytes before it, which this takes over), or None when the file
+        is not there, is locked by another request, or does not end at ``offset``."""
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_size == offset:
+                return cls(fd, path, offset, room, BackgroundHash(digest))
+        except OSError:
+            pass
+        os.close(fd)
+        return None
+
+    @classmethod
+    def hold(cls, path: Path, *, wait: bool = True) -> SessionFile | None:
+        """The lock of the session's file, landing nothing; None when the file is gone or,
+        with ``wait=False``, held by another request."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(fd, path, -1, 0, None)
+
+    def write(self, data: bytes) -> bool:
+        """Land the next bytes of the chunk; False when it is abandoned (a chunk that
+        outgrows the room left, or a write that fails): the chunk is then spooled and takes
+        the ordinary path."""
+        if self._abandoned or self._fd is None:
+            return False
+        if self.size + len(data) > self._room:
+            self._abandon()
+            return False
+        try:
+            view, at = memoryview(data), self.offset + self.size
+            while view:
+                done = os.pwrite(self._fd, view, at)
+                view, at = view[done:], at + done
+        except OSError:
+            self._abandon()
+            return False
+        assert self._hashing is not None
+        self._hashing.feed(data)
+        self.size += len(data)
+        if self.size - self._written_back >= WRITE_BACK_EVERY:
+            start_write_back(self._fd, self.offset + self._written_back,
+                             self.size - self._written_back)
+            self._written_back = self.size
+        return True
+
+    def readable(self) -> FileRange:
+        return FileRange(self.path, self.offset, self.size)
+
+    def copy_to(self, fd: int) -> None:
+        """Copy what landed to ``fd`` (in the kernel), while it is still there: before the
+        request appends anything itself, or releases the file."""
+        assert self._fd is not None
+        copy_range(self._fd, self.offset, self.size, fd)
+
+    def holds(self, path: Path) -> bool:
+        """Whether this is the (locked) file at ``path``."""
+        return self._fd is not None and self.path == path
+
+    def landed(self, path: Path, offset: int, size: int) -> bool:
+        """Whether the whole chunk, ``size`` bytes at ``offset`` of ``path``, landed here."""
+        return (self.holds(path) and not self._abandoned and self.offset == offset
+                and self.size == size)
+
+    def settle(self, *, sync: bool) -> Any:
+        """Keep the landed chunk (the caller commits its session's growth next): checks the
+        file's length, syncs it (the fsync setting) and returns the running hash, which now
+        covers the chunk."""
+        assert self._fd is not None and self._hashing is not None and not self._abandoned
+        digest = self._hashing.finished()
+        length = os.fstat(self._fd).st_size
+        if length != self.offset + self.size:
+            raise StorageError(f"{self.path.name}: {length} bytes where "
+                               f"{self.offset + self.size} were landed")
+        if sync:
+            os.fsync(self._fd)
+        self._cut_on_release = False
+        return digest
+
+    def leave_end(self) -> None:
+        """The request appends its chunk from the spool file instead, which decides where
+        the file ends from now on: nothing is cut off at release (cutting back to where the
+        landing began could take bytes that append has added)."""
+        self._abandon()
+        self._cut_on_release = False
+
+    def release(self) -> None:
+        """End the request's hold: cut off what landed unless it was settled (or left to an
+        append), unlock."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        if self._hashing is not None:
+            self._hashing.cancel()
+        if self._cut_on_release:
+            with suppress(OSError):
+                os.ftruncate(fd, self.offset)
+        os.close(fd)
+
+    def _abandon(self) -> None:
+        self._abandoned = True
+        if self._hashing is not None:
+            self._hashing.cancel()
