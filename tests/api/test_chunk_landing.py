@@ -96,18 +96,23 @@ def test_refused_chunks_leave_the_upload_as_it_was(uploader: ApiClient, wiki: Wi
     assert last["imageinfo"]["sha1"] == hashlib.sha1(data).hexdigest()
 
 
+def _fields_part(fields: dict[str, Any]) -> bytes:
+    return b"".join(
+        f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+        f"{value}\r\n".encode() for name, value in fields.items())
+
+
 class _SlowChunk:
     """A chunk request sent by hand, its body held back halfway."""
 
     def __init__(self, client: ApiClient, api_url: str, fields: dict[str, Any],
-                 chunk: bytes) -> None:
-        head = b"".join(
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
-            f"{value}\r\n".encode() for name, value in fields.items())
+                 chunk: bytes, after: dict[str, Any] | None = None) -> None:
+        head = _fields_part(fields)
         head += (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"chunk\"; "
                  f"filename=\"blob\"\r\nContent-Type: application/octet-stream\r\n\r\n"
                  ).encode()
-        self.body = head + chunk + f"\r\n--{BOUNDARY}--\r\n".encode()
+        self.body = (head + chunk + b"\r\n" + _fields_part(after or {})
+                     + f"--{BOUNDARY}--\r\n".encode())
         self.sent = len(head) + len(chunk) // 2
         url = urlparse(api_url)
         cookie = "; ".join(f"{c.name}={c.value}" for c in client.http.cookies)
@@ -153,7 +158,7 @@ def test_a_chunk_cut_off_mid_body_leaves_the_upload_as_it_was(
 def _wait_until_held(path: Path) -> None:
     """Until a request of the server (this process) holds the session's file."""
     deadline = time.monotonic() + 10
-    while (free := SessionFile.hold(path, wait=False)) is not None:
+    while isinstance(free := SessionFile.hold(path), SessionFile):
         free.release()
         assert time.monotonic() < deadline, "the chunk never landed"
         time.sleep(0.01)
@@ -199,3 +204,46 @@ def test_a_landed_chunk_answered_with_warnings_is_stashed_on_its_own(
                         siiprop="size|sha1")["query"]["stashimageinfo"][0]
     assert (info["size"], info["sha1"]) == (len(data) - half,
                                             hashlib.sha1(data[half:]).hexdigest())
+
+
+def test_a_chunk_whose_fields_change_session_after_it_lands_goes_to_the_last_one(
+        uploader: ApiClient, wiki: Wiki, api_url: str) -> None:
+    """The API takes the last value of a field, which may come after the part: the chunk
+    landed in one session's file is copied out and appended to the session named last,
+    and the first is left as it was."""
+    data = _data("first-of-two") + bytes(64), _data("second-of-two")    # room for either
+    half = len(data[1]) // 2
+    keys = [uploader.chunk("Held.png", d[:half], 0, len(d))["upload"]["filekey"] for d in data]
+    sent = _SlowChunk(uploader, api_url, _fields(uploader, keys[0], half, len(data[1])),
+                      data[1][half:], after={"filekey": keys[1]})
+    reply = sent.finish()["upload"]
+    assert reply["result"] == "Success", reply
+    assert reply["imageinfo"]["sha1"] == hashlib.sha1(data[1]).hexdigest()
+    assert _session_file(wiki, reply["filekey"]).read_bytes() == data[1]
+    assert _session_file(wiki, keys[0]).read_bytes() == data[0][:half]
+
+
+def test_two_chunks_crossing_sessions_do_not_wait_for_each_other(
+        uploader: ApiClient, wiki: Wiki, api_url: str) -> None:
+    """Each lands in one session's file and names the other one last: neither waits for a
+    file while holding another, so both finish, each in the session it named last."""
+    pngs = _data("cross-a"), _data("cross-b")
+    data = tuple(png + bytes(max(map(len, pngs)) - len(png)) for png in pngs)  # one size
+    half = len(data[0]) // 2
+    keys = [uploader.chunk("Held.png", d[:half], 0, len(d))["upload"]["filekey"] for d in data]
+    crossing = [_SlowChunk(uploader, api_url, _fields(uploader, keys[i], half, len(data[i])),
+                           data[1 - i][half:], after={"filekey": keys[1 - i]})
+                for i in (0, 1)]
+    for key in keys:
+        _wait_until_held(_session_file(wiki, key))
+    replies: list[dict[str, Any]] = [{}, {}]
+    threads = [threading.Thread(target=lambda i=i: replies.__setitem__(
+        i, crossing[i].finish())) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert all(r.get("upload", {}).get("result") == "Success" for r in replies), replies
+    for i in (0, 1):
+        stored = _session_file(wiki, replies[i]["upload"]["filekey"]).read_bytes()
+        assert stored == data[1 - i]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from wikiupload.upload.chunk_landing import SessionFile
+from wikiupload.upload.chunk_landing import BUSY, SessionFile
 
 
 def _session(tmp_path: Path, stored: bytes = b"first") -> Path:
@@ -72,12 +72,14 @@ def test_one_request_at_a_time_holds_the_file(tmp_path: Path) -> None:
     landing = _landing(path)
     assert landing.holds(path)
     assert SessionFile.land(path, 5, 100, hashlib.sha1()) is None
-    assert SessionFile.hold(path, wait=False) is None
+    assert SessionFile.hold(path, wait_seconds=0.05) is BUSY
     landing.release()
-    held = SessionFile.hold(path, wait=False)
-    assert held is not None and SessionFile.land(path, 5, 100, hashlib.sha1()) is None
+    held = SessionFile.hold(path)
+    assert isinstance(held, SessionFile)
+    assert SessionFile.land(path, 5, 100, hashlib.sha1()) is None
     held.release()
     assert path.read_bytes() == b"first"
+    assert SessionFile.hold(tmp_path / "gone") is None
 
 
 def test_what_landed_reads_as_a_file_of_its_own_and_copies_out(tmp_path: Path) -> None:

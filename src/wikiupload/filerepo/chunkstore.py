@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from wikiupload.filerepo.backends.base import StorageError
 from wikiupload.filerepo.backends.local import LocalBackend
 
 if TYPE_CHECKING:
@@ -164,6 +165,9 @@ class LocalChunkStore:
     def append(self, path: str, state: str, chunk: ChunkData, offset: int) -> str:
         """Bytes past ``offset`` (the recorded size) are a chunk whose session update never
         committed (a crash): they are overwritten."""
+        if chunk.path.stat().st_size != chunk.size:     # never grow a session by a guess
+            raise StorageError(f"{chunk.path.name} does not hold the {chunk.size} bytes "
+                               "of its chunk")
         append_file(self.backend.local_path(path), chunk.path, offset,
                     sync=self.backend.fsync)
         return state

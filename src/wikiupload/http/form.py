@@ -150,9 +150,11 @@ class UploadedFile:
 
     def discard(self) -> None:
         """Delete the spooled file (missing files are ignored) and release its landing."""
-        self.path.unlink(missing_ok=True)
-        if self.landing is not None:
-            self.landing.release()
+        try:
+            if self.landing is not None:
+                self.landing.release()
+        finally:
+            self.path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -330,11 +332,15 @@ class _FormBuilder:
     def _close_sink(self) -> None:
         sink, self._sink = self._sink, None
         if isinstance(sink, _FileSink):
-            uploaded = sink.finish()
+            try:
+                uploaded = sink.finish()
+            except BaseException:
+                sink.abort()
+                raise
             previous = self.form.files.get(uploaded.field)
+            self.form.files[uploaded.field] = uploaded
             if previous is not None:
                 previous.discard()
-            self.form.files[uploaded.field] = uploaded
         elif sink is not None:
             self.form.fields[sink.start.name] = sink.value()
 
@@ -367,9 +373,9 @@ async def read_multipart(
     ``max_field_bytes`` and together at most ``max_text_bytes``. File parts are
     hashed as they arrive, except those named in ``lazy_hash_fields`` (hashed on
     first use of ``sha1``); the others are also the parts whose write-back starts as they
-    arrive when ``write_back`` is asked for (see ``_FileSink``). ``landing_for`` may name a
-    second place a file part is written to as it arrives, given the fields before it (the
-    landing is released with the file, or on error). A body that stalls for
+    arrive when ``write_back`` is asked for (see ``_FileSink``). ``landing_for`` may name,
+    given the fields before a file part, where the part is written instead of its spool
+    file (the landing is released with the file, or on error). A body that stalls for
     ``idle_timeout`` seconds raises BodyTimeout. On any error all temp files are deleted
     before the exception propagates.
     """

@@ -1,9 +1,11 @@
 """A chunk written straight to the end of its upload's local file while it arrives.
 
-A chunk is spooled like any file part (verification reads the spool), and where its session
-is known to this process it also lands in the session's file as it arrives, hashed into a
-copy of the session's running SHA-1 on the way. The append is then only the fsync of what
-is mostly on disk already: no copy after the body, no wait for the whole chunk's write-back.
+Where a chunk's session is known to this process, the chunk part is written to the end of
+the session's file as it arrives, instead of a spool file, hashed into a copy of the
+session's running SHA-1 on the way; verification reads it there (media/readable.py). The
+append is then only the fsync of what is mostly on disk already: no copy after the body,
+no wait for the whole chunk's write-back. A chunk that cannot land, or whose landing gives
+up, is spooled as any file part (with what had landed copied first).
 
 Safety rests on one lock and one rule:
 
@@ -21,7 +23,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
+import weakref
 from contextlib import suppress
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +36,27 @@ from wikiupload.filerepo.write_back import start_write_back
 from wikiupload.http.background_hash import BackgroundHash
 from wikiupload.media.readable import FileRange
 
-__all__ = ["SessionFile"]
+__all__ = ["BUSY", "SessionFile"]
 
 # Write-back of a landing chunk starts every this many bytes (a 5 MiB chunk's fsync then
 # waits for about its last MiB only).
 WRITE_BACK_EVERY = 1024 * 1024
+
+
+class Busy(Enum):
+    BUSY = "busy"
+
+
+BUSY = Busy.BUSY
+
+
+def _locked(fd: int) -> bool:
+    """Take the file's exclusive lock if no other request holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 class SessionFile:
@@ -53,6 +74,9 @@ class SessionFile:
         self._written_back = 0
         self._abandoned = hashing is None
         self._cut_on_release = offset >= 0    # what landed is cut off again when released
+        # A hold lost without its release (a bug) still ends with the object: the lock is
+        # let go then, not kept until the process ends.
+        self._closer = weakref.finalize(self, os.close, fd)
 
     @classmethod
     def land(cls, path: Path, offset: int, room: int, digest: Any) -> SessionFile | None:
@@ -64,8 +88,7 @@ class SessionFile:
         except OSError:
             return None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if os.fstat(fd).st_size == offset:
+            if _locked(fd) and os.fstat(fd).st_size == offset:
                 return cls(fd, path, offset, room, BackgroundHash(digest))
         except OSError:
             pass
@@ -73,18 +96,22 @@ class SessionFile:
         return None
 
     @classmethod
-    def hold(cls, path: Path, *, wait: bool = True) -> SessionFile | None:
-        """The lock of the session's file, landing nothing; None when the file is gone or,
-        with ``wait=False``, held by another request."""
+    def hold(cls, path: Path, *, wait_seconds: float = 0) -> SessionFile | Busy | None:
+        """The lock of the session's file, landing nothing, waiting at most
+        ``wait_seconds`` for another request to let it go (then ``BUSY``); None when the
+        file is gone."""
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
+        deadline, pause = time.monotonic() + wait_seconds, 0.005
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return None
+            while not _locked(fd):
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return BUSY
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
         except BaseException:
             os.close(fd)
             raise
@@ -164,10 +191,12 @@ class SessionFile:
             return
         if self._hashing is not None:
             self._hashing.cancel()
-        if self._cut_on_release:
-            with suppress(OSError):
-                os.ftruncate(fd, self.offset)
-        os.close(fd)
+        try:
+            if self._cut_on_release:
+                with suppress(OSError):
+                    os.ftruncate(fd, self.offset)
+        finally:
+            self._closer()
 
     def _abandon(self) -> None:
         self._abandoned = True

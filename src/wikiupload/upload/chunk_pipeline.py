@@ -105,7 +105,8 @@ class ChunkPipeline:
 
     def _append(self, sessions: ChunkSessions) -> StashedFile:
         assert self.session is not None
-        sessions.hold(self.ctx.db, self.session, self.chunk)
+        sessions.hold(self.ctx.db, self.session, self.chunk,
+                      wait_seconds=self.settings.body_idle_timeout)
         row = sessions.locked(self.session.key)
         if row is None:
             raise ApiError("apierror-stashfailed-nosession", code="stashfailed")

@@ -29,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wikiupload.db.rows import execute, table_of
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError
+from wikiupload.filerepo.backends.base import StorageUnavailable
 from wikiupload.filerepo.backends.local import LocalBackend
 from wikiupload.filerepo.chunkstore import (
     Assembled,
@@ -38,12 +39,12 @@ from wikiupload.filerepo.chunkstore import (
     chunk_store_for,
     feed,
 )
-from wikiupload.filerepo.failures import storage_errors
+from wikiupload.filerepo.failures import as_api_error, storage_errors
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.http.form import UploadedFile
 from wikiupload.http.multipart import PartStart
 from wikiupload.timestamps import now as utc_now
-from wikiupload.upload.chunk_landing import SessionFile
+from wikiupload.upload.chunk_landing import BUSY, SessionFile
 from wikiupload.upload.stash import BY_KEY, FileFacts, UploadStash
 
 
@@ -207,24 +208,33 @@ class ChunkSessions:
         else:
             PLACES.forget(row.key)
 
-    def hold(self, db: DbSession, session: StashedFile, chunk: UploadedFile) -> None:
+    def hold(self, db: DbSession, session: StashedFile, chunk: UploadedFile,
+             wait_seconds: float) -> None:
         """Lock the session's local file for the rest of the request (see chunk_landing),
         before its row is locked; nothing to do when the chunk's landing holds it already.
-        While another request holds it, this waits outside any transaction: on SQLite every
-        transaction holds the write lock, which that request needs to finish."""
+
+        A chunk that landed elsewhere (its fields named another session before the part)
+        is copied out and its landing released first: a request never waits for one file
+        while holding another. While another request holds the file, this waits outside
+        any transaction (on SQLite every transaction holds the write lock, which that
+        request needs to finish), at most ``wait_seconds``: then the file store is busy."""
         path = self._local_file(session)
         if path is None or (isinstance(chunk.landing, SessionFile)
                             and chunk.landing.holds(path)):
             return
-        held = SessionFile.hold(path, wait=False)
-        if held is None:
-            db.commit()
-            held = SessionFile.hold(path)
-        if held is None:     # the file is gone: the append reports the missing session
-            return
         if chunk.landing is not None:
+            chunk.local_copy()
             chunk.landing.release()
-        chunk.landing = held
+            chunk.landing = None
+        held = SessionFile.hold(path)
+        if held is BUSY:
+            db.commit()
+            held = SessionFile.hold(path, wait_seconds=wait_seconds)
+            if held is BUSY:
+                raise as_api_error(StorageUnavailable(
+                    f"{path.name} is held by another request"), "stashfailed")
+        if isinstance(held, SessionFile):    # else the file is gone: append reports it
+            chunk.landing = held
 
     def locked(self, key: str) -> StashedFile | None:
         return self.stash.db.scalars(_LOCKED, {"key": key}).first()
