@@ -172,3 +172,40 @@ def test_a_chunk_is_hashed_while_it_is_appended(uploader: ApiClient, wiki: Wiki,
     monkeypatch.setattr(chunkstore, "append_file", append_file)
     last = uploader.chunk("Overlap.png", data[half:], half, len(data), key)["upload"]
     assert last["imageinfo"]["sha1"] == hashlib.sha1(data).hexdigest()
+
+
+def test_a_chunk_rolled_back_leaves_no_running_hash(uploader: ApiClient, wiki: Wiki,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The running hash of a session is kept once its growth commits: a chunk whose
+    transaction fails must not leave one behind, which a chunk of the same length sent
+    to another process instead would make wrong (the published SHA-1 with it)."""
+    from wikiupload.auth import counters
+    from wikiupload.filerepo.backends import LocalBackend
+    from wikiupload.upload import chunks
+
+    if not isinstance(wiki.filerepo.backend, LocalBackend):
+        pytest.skip("the other process is simulated on local files")
+    data = _big_png("rolled-back")
+    third = len(data) // 3 + 1
+    key = uploader.chunk("Rolled.png", data[:third], 0, len(data))["upload"]["filekey"]
+    real_release = counters.release_lease
+    failures = [RuntimeError("the commit is lost")]
+
+    def release_then_fail(*args: object) -> None:
+        if failures:
+            raise failures.pop()
+        real_release(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(counters, "release_lease", release_then_fail)
+    failed = uploader.chunk("Rolled.png", data[third:2 * third], third, len(data), key)
+    assert "error" in failed
+    remembered = dict(chunks.HASHES._hashes)    # this process's memory of the session
+    chunks.HASHES.clear()                       # another process takes the chunk again
+    chunks.PLACES.forget(key)
+    other = bytes(b ^ 0xFF for b in data[third:2 * third])
+    again = uploader.chunk("Rolled.png", other, third, len(data), key)["upload"]
+    assert again["offset"] == 2 * third
+    chunks.HASHES._hashes.update(remembered)    # back to this process
+    last = uploader.chunk("Rolled.png", data[2 * third:], 2 * third, len(data), key)
+    stored = data[:third] + other + data[2 * third:]
+    assert last["upload"]["imageinfo"]["sha1"] == hashlib.sha1(stored).hexdigest()

@@ -22,8 +22,9 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wikiupload.db.rows import execute, table_of
@@ -68,6 +69,10 @@ class RunningHashes:
         with self._lock:
             found = self._hashes.get(key)
             return found[1].copy() if found is not None and found[0] == size else None
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._hashes.pop(key, None)
 
     def put(self, key: str, size: int, digest: Any) -> None:
         with self._lock:
@@ -178,6 +183,9 @@ class ChunkSessions:
         self.repo = repo
         self.store: ChunkStore = store
         self._assembled: dict[str, Assembled] = {}
+        # Running hashes of this request's sessions, not committed yet (HASHES gets them
+        # once the transaction commits).
+        self._hashes: dict[str, tuple[int, Any]] = {}
 
     def start(self, chunk: UploadedFile, *, user_id: int, orig_name: str,
               expected_size: int) -> StashedFile:
@@ -191,8 +199,7 @@ class ChunkSessions:
             row.assembly = self.store.begin(row.path, _data(chunk))
         row.status = "chunks"
         row.expected_size = expected_size
-        HASHES.put(row.key, row.size, digest)
-        self._remember(row)
+        self._keep(row, digest)
         return row
 
     def _local_file(self, row: StashedFile) -> Path | None:
@@ -201,12 +208,27 @@ class ChunkSessions:
             return self.store.backend.local_path(row.path)
         return None
 
-    def _remember(self, row: StashedFile) -> None:
-        path = self._local_file(row)
-        if path is not None and row.size < row.expected_size:
-            PLACES.put(row.key, Place(path, row.expected_size))
+    def _keep(self, row: StashedFile, digest: Any | None) -> None:
+        """Remember the session as it now is (``digest``: its running hash, None when not
+        known here): for this request at once, for the process (HASHES, PLACES) once the
+        transaction commits. A chunk rolled back must not leave a running hash behind: one
+        that another process's chunk of the same length would then make wrong."""
+        if digest is None:
+            self._hashes.pop(row.key, None)
         else:
-            PLACES.forget(row.key)
+            self._hashes[row.key] = (row.size, digest)
+        path = self._local_file(row)
+        place = Place(path, row.expected_size) if path is not None \
+            and row.size < row.expected_size else None
+        self.stash.db.info.setdefault(_TO_REMEMBER, []).append(
+            (row.key, row.size, digest, place))
+
+    def _running(self, row: StashedFile) -> Any | None:
+        """The running hash of the session's bytes so far, to feed (None: unknown here)."""
+        mine = self._hashes.get(row.key)
+        if mine is not None and mine[0] == row.size:
+            return mine[1]
+        return HASHES.copy(row.key, row.size)
 
     def hold(self, db: DbSession, session: StashedFile, chunk: UploadedFile,
              wait_seconds: float) -> None:
@@ -246,7 +268,6 @@ class ChunkSessions:
         fsync. The row's growth is one UPDATE (``_GROWN``), not a flush of the object."""
         landing = _landed(chunk, self._local_file(row), row.size)
         if landing is not None:
-            HASHES.take(row.key, row.size)
             with storage_errors("stashfailed"):
                 digest = landing.settle(sync=isinstance(self.store, LocalChunkStore)
                                         and self.store.backend.fsync)
@@ -255,7 +276,7 @@ class ChunkSessions:
         data = _data(chunk)     # before the append may write where the chunk landed
         if isinstance(chunk.landing, SessionFile):
             chunk.landing.leave_end()
-        digest = HASHES.take(row.key, row.size)
+        digest = self._running(row)
         hashing = _HASHING.submit(feed, digest, data.path) if digest is not None else None
         try:
             with storage_errors("stashfailed"):
@@ -278,9 +299,7 @@ class ChunkSessions:
             f"new_{column}": value for column, value in grown.items()})
         for column, value in grown.items():    # as written: nothing left for a flush
             set_committed_value(row, column, value)
-        if digest is not None:
-            HASHES.put(row.key, row.size, digest)
-        self._remember(row)
+        self._keep(row, digest)
 
     def is_resend(self, row: StashedFile, chunk: UploadedFile, offset: int) -> bool:
         """The same bytes again right before the current end (the client lost our answer)."""
@@ -297,8 +316,10 @@ class ChunkSessions:
     def sha1(self, row: StashedFile) -> str:
         found = self._assemble(row)
         if found.sha1:
-            HASHES.take(row.key, row.size)
             return found.sha1
+        mine = self._hashes.get(row.key)
+        if mine is not None and mine[0] == row.size:
+            return str(mine[1].hexdigest())
         return running_sha1(found.path, row.key, row.size)
 
     def finish(self, row: StashedFile, facts: FileFacts) -> StashedFile:
@@ -311,7 +332,7 @@ class ChunkSessions:
                                    facts=facts, source_type="")
             self.store.settle(row.path, row.assembly, row.key)
         del self._assembled[row.key]
-        PLACES.forget(row.key)
+        self._keep(row, None)       # the session ends with the commit
         self.stash.forget(row)
         return new
 
@@ -323,6 +344,29 @@ class ChunkSessions:
             row.assembly = found.state
             self._assembled[row.key] = found
         return found
+
+
+_TO_REMEMBER = "wikiupload.chunk_sessions"
+
+
+# Registered once for every session (as recovery.py's): each looks only at its own list.
+@event.listens_for(DbSession, "after_commit")
+def _committed(db: DbSession) -> None:
+    for key, size, digest, place in db.info.pop(_TO_REMEMBER, ()):
+        if digest is None:
+            HASHES.forget(key)
+        else:
+            HASHES.put(key, size, digest)
+        if place is None:
+            PLACES.forget(key)
+        else:
+            PLACES.put(key, place)
+
+
+@event.listens_for(DbSession, "after_transaction_end")
+def _ended(db: DbSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:      # rolled back (a commit has taken the list already)
+        db.info.pop(_TO_REMEMBER, None)
 
 
 def running_sha1(path: Path, key: str, size: int) -> str:
