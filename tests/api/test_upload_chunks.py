@@ -167,7 +167,7 @@ def test_a_chunk_is_hashed_while_it_is_appended(uploader: ApiClient, wiki: Wiki,
     data = _big_png("overlap")
     half = len(data) // 2
     key = uploader.chunk("Overlap.png", data[:half], 0, len(data))["upload"]["filekey"]
-    chunks.PLACES.forget(key)   # as if another process began it: the chunk cannot land
+    chunks.PLACES.pop(key)      # as if another process began it: the chunk cannot land
     monkeypatch.setattr(chunks, "feed", feed)
     monkeypatch.setattr(chunkstore, "append_file", append_file)
     last = uploader.chunk("Overlap.png", data[half:], half, len(data), key)["upload"]
@@ -199,13 +199,14 @@ def test_a_chunk_rolled_back_leaves_no_running_hash(uploader: ApiClient, wiki: W
     monkeypatch.setattr(counters, "release_lease", release_then_fail)
     failed = uploader.chunk("Rolled.png", data[third:2 * third], third, len(data), key)
     assert "error" in failed
-    remembered = dict(chunks.HASHES._hashes)    # this process's memory of the session
+    remembered = chunks.HASHES.get(key)         # this process's memory of the session
+    assert remembered is not None
     chunks.HASHES.clear()                       # another process takes the chunk again
-    chunks.PLACES.forget(key)
+    chunks.PLACES.pop(key)
     other = bytes(b ^ 0xFF for b in data[third:2 * third])
     again = uploader.chunk("Rolled.png", other, third, len(data), key)["upload"]
     assert again["offset"] == 2 * third
-    chunks.HASHES._hashes.update(remembered)    # back to this process
+    chunks.HASHES.put(key, remembered)          # back to this process
     last = uploader.chunk("Rolled.png", data[2 * third:], 2 * third, len(data), key)
     stored = data[:third] + other + data[2 * third:]
     assert last["upload"]["imageinfo"]["sha1"] == hashlib.sha1(stored).hexdigest()

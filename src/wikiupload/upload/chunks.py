@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session as DbSession
@@ -48,77 +48,62 @@ from wikiupload.timestamps import now as utc_now
 from wikiupload.upload.chunk_landing import BUSY, SessionFile
 from wikiupload.upload.stash import BY_KEY, FileFacts, UploadStash
 
+V = TypeVar("V")
 
-class RunningHashes:
-    """SHA-1 objects of chunk sessions in this process, keyed by filekey (bounded LRU)."""
+
+class BoundedMap(Generic[V]):
+    """What this process remembers of chunk sessions, by filekey: at most ``capacity``
+    entries, the least recently stored dropped first; shared by the process's threads."""
 
     def __init__(self, capacity: int = 256) -> None:
-        self._hashes: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._entries: OrderedDict[str, V] = OrderedDict()
         self._lock = threading.Lock()
         self.capacity = capacity
 
-    def take(self, key: str, size: int) -> Any | None:
+    def get(self, key: str) -> V | None:
         with self._lock:
-            found = self._hashes.pop(key, None)
-        if found is None or found[0] != size:
-            return None
-        return found[1]
+            return self._entries.get(key)
 
-    def copy(self, key: str, size: int) -> Any | None:
-        """A copy of the hash of the first ``size`` bytes, which stays here."""
+    def pop(self, key: str) -> V | None:
         with self._lock:
-            found = self._hashes.get(key)
-            return found[1].copy() if found is not None and found[0] == size else None
+            return self._entries.pop(key, None)
 
-    def forget(self, key: str) -> None:
+    def put(self, key: str, value: V) -> None:
         with self._lock:
-            self._hashes.pop(key, None)
-
-    def put(self, key: str, size: int, digest: Any) -> None:
-        with self._lock:
-            self._hashes[key] = (size, digest)
-            while len(self._hashes) > self.capacity:
-                self._hashes.popitem(last=False)
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
-            self._hashes.clear()
+            self._entries.clear()
+
+
+class RunningHashes(BoundedMap[tuple[int, Any]]):
+    """SHA-1 objects of chunk sessions, with the size of the bytes each has been fed."""
+
+    def take(self, key: str, size: int) -> Any | None:
+        found = self.pop(key)
+        return found[1] if found is not None and found[0] == size else None
+
+    def copy(self, key: str, size: int) -> Any | None:
+        """A copy of the hash of the first ``size`` bytes, which stays here."""
+        found = self.get(key)
+        return found[1].copy() if found is not None and found[0] == size else None
 
 
 HASHES = RunningHashes()
 
 
 class Place(NamedTuple):
+    """A session's local file and expected size: where its next chunk may land."""
+
     path: Path
     expected_size: int
 
 
-class SessionPlaces:
-    """The local files of the chunk sessions this process started or added to, and their
-    expected sizes (bounded LRU): where their next chunk may land (``landing_for``)."""
-
-    def __init__(self, capacity: int = 256) -> None:
-        self._places: OrderedDict[str, Place] = OrderedDict()
-        self._lock = threading.Lock()
-        self.capacity = capacity
-
-    def get(self, key: str) -> Place | None:
-        with self._lock:
-            return self._places.get(key)
-
-    def put(self, key: str, place: Place) -> None:
-        with self._lock:
-            self._places[key] = place
-            self._places.move_to_end(key)
-            while len(self._places) > self.capacity:
-                self._places.popitem(last=False)
-
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self._places.pop(key, None)
-
-
-PLACES = SessionPlaces()
+PLACES: BoundedMap[Place] = BoundedMap()
 
 
 def landing_for(part: PartStart, fields: Mapping[str, str]) -> SessionFile | None:
@@ -354,11 +339,11 @@ _TO_REMEMBER = "wikiupload.chunk_sessions"
 def _committed(db: DbSession) -> None:
     for key, size, digest, place in db.info.pop(_TO_REMEMBER, ()):
         if digest is None:
-            HASHES.forget(key)
+            HASHES.pop(key)
         else:
-            HASHES.put(key, size, digest)
+            HASHES.put(key, (size, digest))
         if place is None:
-            PLACES.forget(key)
+            PLACES.pop(key)
         else:
             PLACES.put(key, place)
 
@@ -376,7 +361,7 @@ def running_sha1(path: Path, key: str, size: int) -> str:
     if digest is None:
         digest = hashlib.sha1()
         feed(digest, path, size)    # not what may lie past the session's size
-    HASHES.put(key, size, digest)
+    HASHES.put(key, (size, digest))
     return str(digest.hexdigest())
 
 
@@ -389,5 +374,5 @@ def partial_sha1(repo: FileRepo, row: StashedFile) -> str:
     digest = HASHES.take(row.key, row.size)
     if digest is None:
         return ""
-    HASHES.put(row.key, row.size, digest)
+    HASHES.put(row.key, (row.size, digest))
     return str(digest.hexdigest())
