@@ -98,7 +98,8 @@ class Landing(Protocol):
     def release(self) -> None: ...
 
 
-# Where a file part also lands, asked when the part starts (None: only spooled).
+# Where a file part lands instead of its spool file, asked when the part starts (None:
+# spooled).
 LandingFor = Callable[[PartStart, Mapping[str, str]], Landing | None]
 
 
