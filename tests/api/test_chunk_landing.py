@@ -247,3 +247,22 @@ def test_two_chunks_crossing_sessions_do_not_wait_for_each_other(
     for i in (0, 1):
         stored = _session_file(wiki, replies[i]["upload"]["filekey"]).read_bytes()
         assert stored == data[1 - i]
+
+
+def test_a_session_served_while_a_chunk_lands_shows_the_bytes_so_far(
+        uploader: ApiClient, wiki: Wiki, api_url: str) -> None:
+    """Special:UploadStash serves a chunked upload in progress as far as it is recorded:
+    not the unchecked bytes of a chunk still arriving."""
+    import requests
+
+    data = _data("served")
+    half = len(data) // 2
+    key = uploader.chunk("Held.png", data[:half], 0, len(data))["upload"]["filekey"]
+    landing = _SlowChunk(uploader, api_url, _fields(uploader, key, half, len(data)),
+                         b"<html><script>alert(1)</script>".ljust(len(data) - half))
+    _wait_until_held(_session_file(wiki, key))
+    base = api_url.removesuffix("/api.php")
+    served = requests.get(f"{base}/index.php/Special:UploadStash/file/{key}",
+                          cookies=uploader.http.cookies, timeout=30)
+    assert served.status_code == 200 and served.content == data[:half]
+    assert landing.finish()["error"]["code"] == "filetype-badmime"

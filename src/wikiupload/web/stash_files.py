@@ -131,8 +131,9 @@ def _open(wiki: Wiki, wanted: _Wanted) -> ServedFile:
         row = _owned_row(db, wiki, wanted)
     if wanted.thumb is None:
         mime = stored_type(row.mime) or content_type_for(row.key)
-        return _opened(repo, _bytes_of(repo, row), mime,
-                       row.sha1 if row.status == "finished" else "", row.size)
+        if row.status == "chunks":      # the bytes so far: never a chunk still arriving
+            return _opened(repo, _bytes_of(repo, row), mime, limit=row.size)
+        return _opened(repo, _bytes_of(repo, row), mime, row.sha1, row.size)
     path, mime = _thumbnail(repo, row, wanted.thumb)
     return _opened(repo, path, mime)
 
@@ -174,14 +175,15 @@ def _thumbnail(repo: FileRepo, row: StashedFile, thumb_name: str) -> tuple[str, 
 
 
 def _opened(repo: FileRepo, path: str, mime: str, sha1: str = "",
-            expected_size: int = -1) -> ServedFile:
-    """Open a stored object; its ETag is the SHA-1 when the row describes these bytes."""
+            expected_size: int = -1, limit: int | None = None) -> ServedFile:
+    """Open a stored object (its first ``limit`` bytes, if given); its ETag is the SHA-1
+    when the row describes these bytes."""
     try:
         stream = repo.backend.open(path)
     except NotFound as error:
         raise _Refusal(404, Message("uploadstash-bad-path")) from error
     try:
-        size = stream.seek(0, 2)
+        size = stream.seek(0, 2) if limit is None else min(stream.seek(0, 2), limit)
         stream.seek(0)
         mtime = repo.backend.stat(path).mtime
     except BaseException:
