@@ -15,6 +15,7 @@ from wikiupload.db.file_models import Image
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.errors import ApiError, permission_denied
 from wikiupload.expiry import Expiry, format_expiry
+from wikiupload.filerepo.backends.base import NotFound
 from wikiupload.foreign import find_foreign_file, foreign_duplicates
 from wikiupload.i18n.messages import Message, Num, has_message
 from wikiupload.jobs.queue import enqueue
@@ -95,11 +96,19 @@ class UploadPipeline:
 
     def _verify(self) -> tuple[str, dict[str, Any]]:
         temp_dir = self.ctx.wiki.temp_dir
-        with self.source.readable_path(self.repo, temp_dir) as path:
-            verdict, name, warnings = verification.verify_upload(
-                path, self.source.size, self.options.filename, self.settings)
-            if verdict.ok or verdict.recoverable:   # content passed: the stash may keep it
-                self.facts = self._facts(path)
+        try:
+            with self.source.readable_path(self.repo, temp_dir) as path:
+                verdict, name, warnings = verification.verify_upload(
+                    path, self.source.size, self.options.filename, self.settings)
+                if verdict.ok or verdict.recoverable:   # content passed: the stash may keep it
+                    self.facts = self._facts(path)
+        except (FileNotFoundError, NotFound):
+            stashed = self.source.stashed
+            if stashed is None:
+                raise
+            # Published (moved away) or removed by another request since its row was read:
+            # what that request's loser would have found at the stash entry's lock.
+            raise ApiError("uploadstash-file-not-found", stashed.key) from None
         if not verdict.ok:
             raise self._verification_error(verdict)
         assert name is not None
