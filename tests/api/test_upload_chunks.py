@@ -123,6 +123,31 @@ def test_partial_upload_size_and_sha1_for_resuming(uploader: ApiClient) -> None:
     assert entry["sha1"] == hashlib.sha1(data[:4096]).hexdigest()
 
 
+def test_partial_sha1_of_a_session_whose_bytes_are_gone_is_not_found(
+        uploader: ApiClient, wiki: Wiki) -> None:
+    """The bytes of a chunked upload may go (published once assembled, or cleaned up)
+    after its row was read: its partial SHA-1 is then a clean uploadstash-file-not-found,
+    not an internal error."""
+    from sqlalchemy import select
+
+    from wikiupload.db.stash_models import StashedFile
+    from wikiupload.filerepo.backends import LocalBackend
+    from wikiupload.upload import chunks
+
+    backend = wiki.filerepo.backend
+    if not isinstance(backend, LocalBackend):
+        pytest.skip("on S3 the partial SHA-1 is the running hash's or unknown")
+    data = _big_png("gone")
+    key = uploader.chunk("Gone.png", data[:2048], 0, len(data))["upload"]["filekey"]
+    with wiki.db() as db:
+        row = db.scalars(select(StashedFile).where(StashedFile.key == key)).one()
+    chunks.HASHES.pop(key)                  # as in a process that did not take the chunks
+    backend.local_path(row.path).unlink()
+    info = uploader.get(action="query", prop="stashimageinfo", siifilekey=key,
+                        siiprop="size|sha1", formatversion="2")
+    assert info["error"]["code"] == "uploadstash-file-not-found", info
+
+
 def test_chunk_past_the_declared_size(uploader: ApiClient, api_url: str) -> None:
     data = _big_png("past")
     key = uploader.chunk("Past.png", data[:2048], 0, len(data))["upload"]["filekey"]

@@ -370,7 +370,10 @@ def partial_sha1(repo: FileRepo, row: StashedFile) -> str:
     parts of an unfinished multipart upload cannot be read back) only the running hash of
     this process can say; "" when another process received the earlier chunks."""
     if isinstance(repo.backend, LocalBackend):
-        return running_sha1(repo.backend.local_path(row.path), row.key, row.size)
+        try:
+            return running_sha1(repo.backend.local_path(row.path), row.key, row.size)
+        except FileNotFoundError:   # assembled and published, or removed, since read
+            raise ApiError("uploadstash-file-not-found", row.key) from None
     digest = HASHES.take(row.key, row.size)
     if digest is None:
         return ""
