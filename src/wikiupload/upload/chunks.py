@@ -171,6 +171,7 @@ class ChunkSessions:
         # Running hashes of this request's sessions, not committed yet (HASHES gets them
         # once the transaction commits).
         self._hashes: dict[str, tuple[int, Any]] = {}
+        self._files: dict[str, Path] = {}     # the sessions' local files, resolved once
 
     def start(self, chunk: UploadedFile, *, user_id: int, orig_name: str,
               expected_size: int) -> StashedFile:
@@ -189,9 +190,12 @@ class ChunkSessions:
 
     def _local_file(self, row: StashedFile) -> Path | None:
         """The session's bytes as one local file (None on S3)."""
-        if isinstance(self.store, LocalChunkStore):
-            return self.store.backend.local_path(row.path)
-        return None
+        if not isinstance(self.store, LocalChunkStore):
+            return None
+        path = self._files.get(row.path)
+        if path is None:
+            path = self._files[row.path] = self.store.backend.local_path(row.path)
+        return path
 
     def _keep(self, row: StashedFile, digest: Any | None) -> None:
         """Remember the session as it now is (``digest``: its running hash, None when not
@@ -208,12 +212,15 @@ class ChunkSessions:
         self.stash.db.info.setdefault(_TO_REMEMBER, []).append(
             (row.key, row.size, digest, place))
 
+    def _own_hash(self, row: StashedFile) -> Any | None:
+        """This request's running hash of the session as it now is, if it has one."""
+        mine = self._hashes.get(row.key)
+        return mine[1] if mine is not None and mine[0] == row.size else None
+
     def _running(self, row: StashedFile) -> Any | None:
         """The running hash of the session's bytes so far, to feed (None: unknown here)."""
-        mine = self._hashes.get(row.key)
-        if mine is not None and mine[0] == row.size:
-            return mine[1]
-        return HASHES.copy(row.key, row.size)
+        mine = self._own_hash(row)
+        return mine if mine is not None else HASHES.copy(row.key, row.size)
 
     def hold(self, db: DbSession, session: StashedFile, chunk: UploadedFile,
              wait_seconds: float) -> None:
@@ -302,9 +309,9 @@ class ChunkSessions:
         found = self._assemble(row)
         if found.sha1:
             return found.sha1
-        mine = self._hashes.get(row.key)
-        if mine is not None and mine[0] == row.size:
-            return str(mine[1].hexdigest())
+        mine = self._own_hash(row)
+        if mine is not None:
+            return str(mine.hexdigest())
         return running_sha1(found.path, row.key, row.size)
 
     def finish(self, row: StashedFile, facts: FileFacts) -> StashedFile:
