@@ -61,6 +61,30 @@ def test_other_types_succeed(uploader: ApiClient, name: str, maker: Any, mime: s
     assert (info["mime"], info["mediatype"]) == (mime, mediatype)
 
 
+def test_a_type_refined_by_the_extension_is_stored_so(wiki_factory: Any,
+                                                     app_holder: dict[str, Any],
+                                                     accounts: Any, api_url: str) -> None:
+    """Content sniffed as plain text, named .csv: MediaWiki describes the file with the type
+    refined by its extension (its file properties take the final extension), uploaded
+    whole and assembled from chunks alike."""
+    from tests.api.auth_helpers import serve
+    from tests.conftest import UPLOADER_BOT_PASSWORD
+
+    serve(wiki_factory, app_holder, accounts,
+          file_extensions=["png", "csv"])
+    client = ApiClient(api_url)
+    client.login("Uploader@bot", UPLOADER_BOT_PASSWORD)
+    data = b"name;size\nalpha;1\nbeta;2\n" * 40
+    info = _ok(client.upload("Table.csv", data))["imageinfo"]
+    assert (info["mime"], info["mediatype"]) == ("text/csv", "TEXT")
+    last = client.chunked("Chunked-table.csv", data[:-1], 1024)[-1]["upload"]
+    assert last["result"] == "Success"
+    info = client.get(action="query", prop="stashimageinfo", siifilekey=last["filekey"],
+                      siiprop="mime")["query"]["stashimageinfo"][0]
+    assert info["mime"] == "text/csv"
+    client.close()
+
+
 def test_exists_then_warning_with_filekey(uploader: ApiClient) -> None:
     _ok(uploader.upload("Exists.png", media.png("v1")))
     reply = uploader.upload("Exists.png", media.png("v2"))

@@ -155,7 +155,7 @@ def assemble_session(db: DbSession, sessions: ChunkSessions, row: StashedFile, f
         sessions.stash.remove(row)
         db.commit()
         raise ApiError(verdict.message.key, message=verdict.message, code="stashfailed")
-    info = describe(path)
+    info = describe(path, verdict.mime or None)
     facts = FileFacts(size=row.size, sha1=sha1, mime=info.mime, media_type=info.media_type,
                       width=info.width, height=info.height, bits=info.bits,
                       metadata={"metadata": info.metadata,

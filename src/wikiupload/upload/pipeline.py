@@ -101,7 +101,7 @@ class UploadPipeline:
                 verdict, name, warnings = verification.verify_upload(
                     path, self.source.size, self.options.filename, self.settings)
                 if verdict.ok or verdict.recoverable:   # content passed: the stash may keep it
-                    self.facts = self._facts(path)
+                    self.facts = self._facts(path, verdict.mime)
         except (FileNotFoundError, NotFound):
             stashed = self.source.stashed
             if stashed is None:
@@ -114,14 +114,14 @@ class UploadPipeline:
         assert name is not None
         return name, warnings
 
-    def _facts(self, path: Any) -> FileFacts:
+    def _facts(self, path: Any, mime: str) -> FileFacts:
         stashed = self.source.stashed
         if stashed is not None and stashed.mime:   # described when it was stashed
             return FileFacts(size=stashed.size, sha1=stashed.sha1, mime=stashed.mime,
                              media_type=stashed.media_type, width=stashed.width,
                              height=stashed.height, bits=stashed.bits,
                              metadata=UploadStash.metadata(stashed))
-        info = describe(path)
+        info = describe(path, mime or None)
         return FileFacts(size=self.source.size, sha1=self.source.sha1, mime=info.mime,
                          media_type=info.media_type, width=info.width, height=info.height,
                          bits=info.bits, metadata={"metadata": info.metadata,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wikiupload.config import Settings
@@ -47,7 +47,8 @@ class Verification:
     ``recoverable``: MediaWiki stashes the file and adds ``filekey``/``sessionkey`` and
     ``invalidparameter: "filename"`` to the error (name problems). ``extension``: the final
     extension as far as the name check determined it (content checks need it even when the
-    name is refused).
+    name is refused). ``mime``: of content that passed the checks, its type as detected
+    and refined by the extension (what the stored file is described as).
     """
 
     ok: bool
@@ -57,6 +58,7 @@ class Verification:
     data: dict[str, Any] = field(default_factory=dict)
     recoverable: bool = False
     extension: str = ""
+    mime: str = ""
 
 
 PASSED = Verification(ok=True)
@@ -301,7 +303,8 @@ def verify_file(path: str | os.PathLike[str], extension: str, settings: Settings
     verdict = _check_svg(path, extension, file_type.mime, partial=False)
     if not verdict.ok:
         return verdict
-    return check_hostile_image(path, file_type.mime, settings)
+    verdict = check_hostile_image(path, file_type.mime, settings)
+    return replace(verdict, mime=file_type.mime) if verdict.ok else verdict
 
 
 # -- beyond MediaWiki ----------------------------------------------------------------------
@@ -328,8 +331,9 @@ def verify_upload(path: str | os.PathLike[str], size: int, filename: object,
                   ) -> tuple[Verification, str | None, dict[str, Any]]:
     """Everything UploadBase::verifyUpload does, in its order: size, content, then name.
 
-    Returns the first failure (or :data:`PASSED`), the final name when the name is valid,
-    and the name-based warnings (see :func:`check_title`).
+    Returns the first failure (or a passed outcome with the content's ``mime``), the final
+    name when the name is valid, and the name-based warnings (see :func:`check_title`). A
+    name failure also carries the ``mime`` when the content passed.
     """
     check = analyse_title(filename, settings, path)
     size_check = check_size(size, settings)
@@ -340,5 +344,5 @@ def verify_upload(path: str | os.PathLike[str], size: int, filename: object,
         return content, None, {}
     title, warnings = _title_outcome(check, filename, settings)
     if isinstance(title, Verification):
-        return title, None, {}
-    return PASSED, title, warnings
+        return replace(title, mime=content.mime), None, {}
+    return content, title, warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -162,13 +163,17 @@ def test_transcript_failures(tmp_path: Path, name: str, data: bytes, ext: str,
     assert verify_upload(path, len(data), name, SETTINGS)[0] == result
 
 
-@pytest.mark.parametrize(("data", "ext"), [
-    (samples.png(), "png"), (samples.png(), "PNG"), (samples.jpeg(), "jpg"),
-    (samples.gif(), "gif"), (samples.svg(), "svg"), (samples.text(), "txt"),
-    (b"%PDF-1.4\n%%EOF\n", "pdf"),
+@pytest.mark.parametrize(("data", "ext", "mime"), [
+    (samples.png(), "png", "image/png"), (samples.png(), "PNG", "image/png"),
+    (samples.jpeg(), "jpg", "image/jpeg"), (samples.gif(), "gif", "image/gif"),
+    (samples.svg(), "svg", "image/svg+xml"), (samples.text(), "txt", "text/plain"),
+    (b"%PDF-1.4\n%%EOF\n", "pdf", "application/pdf"),
+    (b"a;b\n1;2\n", "csv", "text/csv"),       # refined by the extension, as stored
 ])
-def test_good_files_pass(tmp_path: Path, data: bytes, ext: str) -> None:
-    assert verify_file(samples.write(tmp_path, "upload", data), ext, SETTINGS) is PASSED
+def test_good_files_pass_with_their_type(tmp_path: Path, data: bytes, ext: str,
+                                         mime: str) -> None:
+    assert verify_file(samples.write(tmp_path, "upload", data), ext, SETTINGS) == replace(
+        PASSED, mime=mime)
 
 
 def test_verify_upload_order(tmp_path: Path) -> None:
@@ -179,7 +184,9 @@ def test_verify_upload_order(tmp_path: Path) -> None:
     jpeg = samples.write(tmp_path, "jpeg", samples.jpeg())
     assert verify_upload(jpeg, 100, "x.cgi.jpg", SETTINGS)[0].code == "filetype-banned"
     assert verify_upload(jpeg, 100, "DSC_1.jpg", SETTINGS) == (
-        PASSED, "DSC_1.jpg", {"bad-prefix": "DSC_1.jpg"})
+        replace(PASSED, mime="image/jpeg"), "DSC_1.jpg", {"bad-prefix": "DSC_1.jpg"})
+    refused = verify_upload(jpeg, 100, "x" * 300 + ".jpg", SETTINGS)[0]
+    assert (refused.ok, refused.mime) == (False, "image/jpeg")   # the content passed
 
 
 def test_polyglots(tmp_path: Path) -> None:
@@ -232,4 +239,4 @@ def test_detect_script(tmp_path: Path, data: bytes, mime: str, ext: str,
 def test_mime_verification_can_be_disabled(tmp_path: Path) -> None:
     lax = SETTINGS.replace(verify_mime_type=False)
     path = samples.write(tmp_path, "f", samples.png())
-    assert verify_file(path, "jpg", lax) is PASSED
+    assert verify_file(path, "jpg", lax) == replace(PASSED, mime="image/png")
