@@ -63,14 +63,21 @@ class BodyTimeout(FormError):
 
 async def with_idle_timeout(stream: AsyncIterator[bytes],
                             seconds: float | None) -> AsyncIterator[bytes]:
-    """The pieces of ``stream``; BodyTimeout when the next one takes more than ``seconds``."""
+    """The pieces of ``stream``; BodyTimeout when the next one takes more than ``seconds``.
+
+    The deadline covers the wait for each piece only, not what the caller does with it. It
+    is a timer on the reading task (``asyncio.timeout``), not a task per piece
+    (``asyncio.wait_for``): a piece already received costs no turn of the event loop.
+    """
     iterator = stream.__aiter__()
+    if seconds is None or seconds <= 0:
+        async for piece in iterator:
+            yield piece
+        return
     while True:
         try:
-            if seconds is None or seconds <= 0:
+            async with asyncio.timeout(seconds):
                 piece = await iterator.__anext__()
-            else:
-                piece = await asyncio.wait_for(iterator.__anext__(), seconds)
         except StopAsyncIteration:
             return
         except TimeoutError as error:

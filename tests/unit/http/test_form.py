@@ -12,12 +12,14 @@ import httpx
 import pytest
 
 from wikiupload.http.form import (
+    BodyTimeout,
     BodyTooLarge,
     FieldTooLarge,
     FormData,
     UploadedFile,
     parse_urlencoded,
     read_multipart,
+    with_idle_timeout,
 )
 from wikiupload.http.multipart import MultipartError
 
@@ -230,6 +232,41 @@ def test_cancellation_removes_temp_files(tmp_path: Path) -> None:
 
     asyncio.run(scenario())
     assert spooled(tmp_path) == []
+
+
+async def _pieces_after(delays: list[float]) -> AsyncIterator[bytes]:
+    for index, delay in enumerate(delays):
+        await asyncio.sleep(delay)
+        yield bytes([index])
+
+
+async def _collect(stream: AsyncIterator[bytes], work: float = 0.0) -> list[bytes]:
+    received = []
+    async for piece in stream:
+        received.append(piece)
+        await asyncio.sleep(work)     # the reader's own work between pieces
+    return received
+
+
+def test_idle_timeout_counts_the_wait_for_a_piece_only() -> None:
+    slow_reader = _collect(with_idle_timeout(_pieces_after([0, 0, 0]), 0.05), work=0.15)
+    assert asyncio.run(slow_reader) == [b"\0", b"\1", b"\2"]
+    stalled = _collect(with_idle_timeout(_pieces_after([0, 0.01, 0.5]), 0.1))
+    with pytest.raises(BodyTimeout, match="no data received for 0.1 seconds"):
+        asyncio.run(stalled)
+    assert asyncio.run(_collect(with_idle_timeout(_pieces_after([0, 0.01]), None))) == [
+        b"\0", b"\1"]
+
+
+def test_a_reader_cancelled_while_it_waits_is_cancelled_not_timed_out() -> None:
+    async def scenario() -> None:
+        task = asyncio.create_task(_collect(with_idle_timeout(_pieces_after([0, 5]), 3)))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
 
 
 def test_body_too_large(tmp_path: Path) -> None:
