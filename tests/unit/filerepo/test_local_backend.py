@@ -100,6 +100,23 @@ def test_symlink_inside_the_root_is_followed(backend: LocalBackend, root: Path) 
     assert backend.exists("alias/file")
 
 
+def test_a_link_at_any_depth_is_followed_only_inside_the_root(
+        backend: LocalBackend, root: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret").write_bytes(b"secret")
+    backend.put_bytes("a/b/file", b"x")
+    (root / "a" / "b" / "out").symlink_to(outside / "secret")       # the object itself
+    (root / "a" / "b" / "in").symlink_to(root / "a" / "b" / "file")
+    (root / "a" / "deep").symlink_to(outside, target_is_directory=True)
+    for escaping in ("a/b/out", "a/deep/secret", "a/deep/new/file"):
+        with pytest.raises(InvalidPath):
+            backend.local_path(escaping)
+    assert backend.open("a/b/in").read() == b"x"
+    assert backend.local_path("a/b/missing/x") == root / "a" / "b" / "missing" / "x"
+    assert backend.local_path("a/b/file/x") == root / "a" / "b" / "file" / "x"
+
+
 def test_iter_skips_temp_files(backend: LocalBackend, root: Path) -> None:
     backend.put_bytes("a/ab/File.png", b"x")
     (root / "a" / "ab" / f"{TEMP_PREFIX}abc").write_bytes(b"partial")

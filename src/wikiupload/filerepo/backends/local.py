@@ -68,12 +68,28 @@ class LocalBackend:
     # -- paths -------------------------------------------------------------------------------
 
     def local_path(self, path: str) -> Path:
-        """The file system path of an object; never outside the root (symlinks included)."""
+        """The file system path of an object; never outside the root (symlinks included).
+
+        A valid path has no ``..``, so only a symbolic link below the root can lead out of
+        it: the path is resolved in full only when one of its existing parts is a link.
+        """
         full = self.root / check_path(path)
-        resolved = full.resolve()
-        if resolved != full and not resolved.is_relative_to(self.root):
+        if self._has_link(path) and not full.resolve().is_relative_to(self.root):
             raise InvalidPath(f"path {path!r} escapes the storage root")
         return full
+
+    def _has_link(self, path: str) -> bool:
+        """Whether a part of the (checked) object path ``path`` is a symbolic link."""
+        current = str(self.root)
+        for segment in path.split("/"):
+            current = f"{current}/{segment}"
+            try:
+                mode = os.lstat(current).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                return False        # nothing below exists, so no link either
+            if stat_module.S_ISLNK(mode):
+                return True
+        return False
 
     def _make_parent(self, target: Path) -> list[Path]:
         """Create the missing directories above ``target``. Returns the directories that
