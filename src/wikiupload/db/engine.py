@@ -35,9 +35,16 @@ def _sqlite_begin(connection: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout, foreign keys and
-    write-locking transactions."""
+    write-locking transactions.
+
+    SQLite's pool hands out the connection returned last: each connection keeps its own
+    page cache, which a write through another connection invalidates. Taken in turns, every
+    transaction started on a connection that another had written since, and read its
+    pages from the file again (68 read calls for a small upload against 26).
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_use_lifo=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
