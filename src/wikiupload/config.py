@@ -139,6 +139,11 @@ class Settings:
                                 "$wgUploadPath")
     host: str = _setting("127.0.0.1", "Address `serve` listens on.")
     port: int = _setting(8080, "Port `serve` listens on.")
+    access_log: bool = _setting(
+        False, "`serve` writes a line for every request (client, method, path, status) to "
+               "standard output. Off by default: a reverse proxy in front logs requests "
+               "anyway, and the line costs several percent of a small upload's CPU "
+               "(docs/performance.md). Errors are logged either way.")
     sitename: str = _setting("Wikiupload", "Name of the site.", "$wgSitename")
     wiki_id: str = _setting("wikiupload", "Database/wiki identifier shown as wikiid.",
                             "$wgDBname")

@@ -89,6 +89,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         protocol = guarded_protocol(http, settings.header_timeout, settings.max_header_bytes)
         uvicorn.run(create_app(settings, wiki), host=settings.host, port=settings.port,
                     log_level="info", proxy_headers=True, loop=loop, http=protocol,
+                    access_log=settings.access_log,
                     h11_max_incomplete_event_size=settings.max_header_bytes)
     finally:
         if worker is not None:
