@@ -2,7 +2,8 @@
 
 An upload of a new file commits its rows and only then builds its answer, so the write
 transaction (on SQLite: the one write lock of the database) is not held while the answer is
-rendered; the new ``image`` row is written by one INSERT and not read back; and the upload
+rendered; the new ``image`` row is written by one INSERT and neither a row nor an object
+of the name is loaded before or after it; and the upload
 needs two transactions: one reads the session and takes the upload's slot (a lease), the
 other publishes.
 """
@@ -47,6 +48,11 @@ def test_a_new_file_is_written_once_and_answered_after_the_commit(
     assert seen[-2:] == ["COMMIT", "ANSWER"], seen         # answered after, from memory
     inserts = [i for i, sql in enumerate(seen) if sql.startswith("INSERT INTO image ")]
     assert len(inserts) == 1, seen
+    # A name without a file is looked up (also under the name's lock) by its name alone:
+    # no statement before the INSERT loads a whole row.
+    whole_rows = [sql for sql in seen[:inserts[0]]
+                  if sql.startswith("SELECT") and "image.metadata_json" in sql]
+    assert whole_rows == [], seen
     read_back = [sql for sql in seen[inserts[0]:]
                  if sql.startswith("SELECT") and " FROM image " in f"{sql} "]
     assert read_back == []

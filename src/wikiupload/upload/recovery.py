@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import SessionTransaction, sessionmaker
 
 from wikiupload.db.file_models import FileArchive, Image, OldImage
+from wikiupload.db.rows import execute
 from wikiupload.filerepo.backends import NotFound, StorageBackend, StorageError
 from wikiupload.filerepo.digests import content_sha1
 from wikiupload.filerepo.failures import storage_errors
@@ -79,9 +80,13 @@ def lock_file(db: DbSession, repo: FileRepo, name: str) -> Image | None:
 # populate_existing: the row may already be in the session, read before the lock
 _CURRENT = (select(Image).where(Image.name == bindparam("name")).with_for_update()
             .execution_options(populate_existing=True))
+_CURRENT_NAME = select(Image.name).where(Image.name == bindparam("name")).with_for_update()
 
 
 def _current(db: DbSession, name: str) -> Image | None:
+    # Most publishes are of new names: a row that is not there costs no ORM query.
+    if execute(db, _CURRENT_NAME, {"name": name}).first() is None:
+        return None
     return db.scalars(_CURRENT, {"name": name}).first()
 
 
