@@ -17,6 +17,7 @@ from tests.conftest import ADMIN_BOT_PASSWORD
 from tests.support import ApiClient
 from wikiupload.api import registry
 from wikiupload.api.context import ApiContext
+from wikiupload.api.main import MainModule
 from wikiupload.api.module import ApiModule
 from wikiupload.api.params import Param
 from wikiupload.api.query import QuerySubmodule
@@ -122,7 +123,7 @@ def test_modules() -> Iterator[None]:
         registry.register(cls)
     yield
     for cls in TEST_MODULES:
-        registry._MODULES.pop(cls.path(), None)
+        registry.unregister(cls)
 
 
 def licenselink(client: ApiClient) -> str:
@@ -537,3 +538,17 @@ def test_high_limits_for_users_with_apihighlimits(wiki: Any, api_url: str) -> No
         assert (modules["lowlimit"], modules["highlimit"], modules["limit"]) == (50, 500, 500)
     finally:
         client.close()
+
+
+def test_the_main_parameters_follow_the_registered_modules(anon: ApiClient) -> None:
+    """The main module's parameters are built once, until a module is registered."""
+    assert MainModule.main_params() is MainModule.main_params()
+    registry.register(PiTestUpload)
+    try:
+        assert "pitestupload" in MainModule.main_params()[0].submodules
+        reply = anon.get(action="pitestupload", format="json")
+        assert reply["error"]["code"] != "badvalue", reply     # a known action now
+    finally:
+        registry.unregister(PiTestUpload)
+    assert "pitestupload" not in MainModule.main_params()[0].submodules
+    assert anon.get(action="pitestupload", format="json")["error"]["code"] == "badvalue"

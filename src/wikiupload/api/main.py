@@ -8,6 +8,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, ClassVar
 
 from wikiupload.api import registry
@@ -51,30 +52,37 @@ class MainModule(ApiModule):
 
     @classmethod
     def main_params(cls) -> tuple[Param, ...]:
-        actions = {name: name for name in registry.modules_in_group("action")}
-        formats = {name: name for name in registry.modules_in_group("format")}
-        return (
-            Param("action", "string", default="help", submodules=actions),
-            Param("format", "string", default="jsonfm", submodules=formats),
-            Param("maxlag", "integer"),
-            Param("smaxage", "integer", default=0),
-            Param("maxage", "integer", default=0),
-            Param("assert", ("anon", "bot", "user")),
-            Param("assertuser", "user", user_types=("name",)),
-            Param("requestid", "string"),
-            Param("servedby", "boolean", default=False),
-            Param("curtimestamp", "boolean", default=False),
-            Param("responselanginfo", "boolean", default=False),
-            Param("origin", "string"),
-            Param("uselang", "string", default="user"),
-            Param("variant", "string"),
-            Param("errorformat", ERROR_FORMATS, default="bc"),
-            Param("errorlang", "string", default="uselang"),
-            Param("errorsuselocal", "boolean", default=False),
-        )
+        """Built once for the registered actions and formats (asked on every request)."""
+        return _main_params(tuple(registry.modules_in_group("action")),
+                            tuple(registry.modules_in_group("format")))
 
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         """The main module dispatches; it has no output of its own."""
+
+
+@cache
+def _main_params(actions: tuple[str, ...], formats: tuple[str, ...]) -> tuple[Param, ...]:
+    return (
+        Param("action", "string", default="help",
+              submodules={name: name for name in actions}),
+        Param("format", "string", default="jsonfm",
+              submodules={name: name for name in formats}),
+        Param("maxlag", "integer"),
+        Param("smaxage", "integer", default=0),
+        Param("maxage", "integer", default=0),
+        Param("assert", ("anon", "bot", "user")),
+        Param("assertuser", "user", user_types=("name",)),
+        Param("requestid", "string"),
+        Param("servedby", "boolean", default=False),
+        Param("curtimestamp", "boolean", default=False),
+        Param("responselanginfo", "boolean", default=False),
+        Param("origin", "string"),
+        Param("uselang", "string", default="user"),
+        Param("variant", "string"),
+        Param("errorformat", ERROR_FORMATS, default="bc"),
+        Param("errorlang", "string", default="uselang"),
+        Param("errorsuselocal", "boolean", default=False),
+    )
 
 
 @dataclass

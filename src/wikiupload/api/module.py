@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from wikiupload.api.params import Param
@@ -42,10 +43,14 @@ class ApiModule(ABC):
         """Declared parameters plus ``token`` for modules that need one."""
         if cls.needs_token is None:
             return cls.params
-        token = Param("token", "string", required=True, sensitive=True,
-                      help=f"A \"{cls.needs_token}\" token retrieved from action=query&meta=tokens")
-        return (*cls.params, token)
+        return (*cls.params, _token_param(cls.needs_token))
 
     @abstractmethod
     def execute(self, ctx: ApiContext, params: dict[str, Any]) -> None:
         """Run the module, adding its output to ``ctx.result``."""
+
+
+@cache
+def _token_param(kind: str) -> Param:
+    return Param("token", "string", required=True, sensitive=True,
+                 help=f"A \"{kind}\" token retrieved from action=query&meta=tokens")

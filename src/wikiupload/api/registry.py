@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 from typing import TypeVar
 
 from wikiupload.api.module import ApiModule
@@ -17,7 +19,14 @@ INFRASTRUCTURE = frozenset({"context", "main", "module", "output", "params", "re
 
 def register(cls: M) -> M:
     _MODULES[cls.path()] = cls
+    modules_in_group.cache_clear()
     return cls
+
+
+def unregister(cls: type[ApiModule]) -> None:
+    """Remove a module registered at run time (a test's)."""
+    _MODULES.pop(cls.path(), None)
+    modules_in_group.cache_clear()
 
 
 @cache
@@ -34,11 +43,13 @@ def get(path: str) -> type[ApiModule] | None:
     return _MODULES.get(path)
 
 
-def modules_in_group(group: str) -> dict[str, type[ApiModule]]:
-    """Name -> class for one group, sorted by name."""
+@cache
+def modules_in_group(group: str) -> Mapping[str, type[ApiModule]]:
+    """Name -> class for one group, sorted by name (asked on every request: kept until
+    the next registration)."""
     load_all()
     found = {cls.name: cls for cls in _MODULES.values() if cls.group == group}
-    return dict(sorted(found.items()))
+    return MappingProxyType(dict(sorted(found.items())))
 
 
 def all_modules() -> dict[str, type[ApiModule]]:
