@@ -87,7 +87,7 @@ class _View:
     description_url: str = ""
     short_url: str | None = None
     source: ThumbSource | None = None
-    current: Image | None = None     # for uploadwarning
+    current: Image | None = None     # when the view is of the current version
     duration: float = 0.0
 
 
@@ -130,6 +130,7 @@ def _version_view(ctx: ApiContext, version: Image | OldImage, name: str,
     else:
         view.url = repo.url(name)
         view.source = current_source(repo, version, rotation)
+        view.current = version
     return view
 
 
@@ -271,6 +272,8 @@ def _comment_fields(ctx: ApiContext, view: _View, props: set[str], options: Info
 
 
 def _warning(ctx: ApiContext, view: _View) -> str:
+    if view.current is not None:     # the view is of the current version: described already
+        return upload_warning_html(ctx, view.name, view.current, view.source)
     current = ctx.db.get(Image, view.name) if view.exists else None
     source = None
     if current is not None:
