@@ -138,18 +138,18 @@ def test_a_stashed_file_published_away_during_verification_is_not_found(
     this request's read of the stash row and its verification: the answer is the clean
     uploadstash-file-not-found that a later request gets, not an internal error."""
     from wikiupload.filerepo.backends import LocalBackend
-    from wikiupload.upload import verification
+    from wikiupload.upload import pipeline
 
     if not isinstance(wiki.filerepo.backend, LocalBackend):
         pytest.skip("the bytes are moved away on local files")
     key = uploader.upload("Away.png", media.png("away"), stash="1")["upload"]["filekey"]
-    real_verify = verification.verify_upload
+    real_read = pipeline.read_if_small      # the verification's first read of the bytes
 
     def moved_away_first(path: Path, *args: Any, **kwargs: Any) -> Any:
         Path(path).unlink()                 # what the winner's rename does to this path
-        return real_verify(path, *args, **kwargs)
+        return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(verification, "verify_upload", moved_away_first)
+    monkeypatch.setattr(pipeline, "read_if_small", moved_away_first)
     reply = uploader.post(action="upload", filename="Away.png", filekey=key,
                           token=uploader.csrf)
     assert reply["error"]["code"] == "uploadstash-file-not-found", reply

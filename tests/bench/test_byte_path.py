@@ -183,3 +183,18 @@ def test_spooled_chunks_are_deleted_off_the_event_loop(
     # every chunk after the first leaves its spool file (the first one's becomes the upload)
     assert len(deleted_on) == len(replies) - 1 and not any(deleted_on)
     assert list(wiki.temp_dir.iterdir()) == []
+
+
+def test_a_small_file_is_read_once_for_all_its_checks(uploader: ApiClient, wiki: Wiki,
+                                                      local_repo: FileRepo,
+                                                      read_spy: _ReadSpy) -> None:
+    """Sniffing, the script and IE type checks, the image header, the polyglot scan and the
+    description each open what they read: a small file is read once for all of them."""
+    data = media.png("read once", 64, 48)
+    key = uploader.upload("Read_once.png", data, stash="1")["upload"]["filekey"]
+    read_spy.watched = _stashed_path(wiki, local_repo, key).resolve()
+    reply = uploader.post(action="upload", filename="Read_once.png", filekey=key,
+                          token=uploader.csrf)
+    assert reply["upload"]["result"] == "Success", reply
+    assert [mode for mode in read_spy.opened_modes if "r" in mode] == ["rb"]
+    assert read_spy.bytes_read == len(data)

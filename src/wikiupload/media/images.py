@@ -10,7 +10,6 @@ before any decoding can happen.
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from PIL import ExifTags, Image, TiffImagePlugin, UnidentifiedImageError
 
 from wikiupload.media import metadata as formats
 from wikiupload.media.mimemap import media_type
+from wikiupload.media.readable import Readable, open_readable
 from wikiupload.media.sniff import detect_file_type
 from wikiupload.media.xmlcheck import check_xml
 
@@ -72,24 +72,25 @@ def name_value_list(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> list
 
 
 @contextmanager
-def open_header(path: str | os.PathLike[str], max_pixels: int = MAX_IMAGE_PIXELS,
+def open_header(path: Readable, max_pixels: int = MAX_IMAGE_PIXELS,
                 ) -> Iterator[Image.Image]:
     """Open an image reading its header only; ImageTooLarge if it declares more than
     ``max_pixels`` pixels (or more than Pillow itself accepts). Decode only inside."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
-    except Image.DecompressionBombError as error:
-        raise ImageTooLarge(str(error)) from error
-    with image:
-        width, height = image.size
-        if width * height > max_pixels:
-            raise ImageTooLarge(f"{width}x{height} exceeds {max_pixels} pixels")
-        yield image
+    with open_readable(path) as handle:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image = Image.open(handle)
+        except Image.DecompressionBombError as error:
+            raise ImageTooLarge(str(error)) from error
+        with image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageTooLarge(f"{width}x{height} exceeds {max_pixels} pixels")
+            yield image
 
 
-def ensure_decodable(path: str | os.PathLike[str], max_pixels: int = MAX_IMAGE_PIXELS) -> None:
+def ensure_decodable(path: Readable, max_pixels: int = MAX_IMAGE_PIXELS) -> None:
     """Raise ImageTooLarge (or Pillow's errors for unreadable files) before decoding a bomb."""
     with open_header(path, max_pixels):
         pass
@@ -148,22 +149,22 @@ def _exif(image: Image.Image) -> dict[str, Any]:
     return tags
 
 
-def _png(path: str | os.PathLike[str]) -> tuple[int, int, int, dict[str, Any]]:
-    with open(path, "rb") as handle:
+def _png(path: Readable) -> tuple[int, int, int, dict[str, Any]]:
+    with open_readable(path) as handle:
         found = formats.png_metadata(handle)
     width, height = found.pop("width"), found.pop("height")
     return width, height, found["bitDepth"], found
 
 
-def _gif(path: str | os.PathLike[str]) -> tuple[int, int, int, dict[str, Any]]:
-    with open(path, "rb") as handle:
+def _gif(path: Readable) -> tuple[int, int, int, dict[str, Any]]:
+    with open_readable(path) as handle:
         found = formats.gif_metadata(handle)
     return found.pop("width"), found.pop("height"), found.pop("bits"), found
 
 
-def _jpeg(path: str | os.PathLike[str], max_pixels: int,
+def _jpeg(path: Readable, max_pixels: int,
           ) -> tuple[int, int, int, dict[str, Any]]:
-    with open(path, "rb") as handle:
+    with open_readable(path) as handle:
         segments = formats.jpeg_segments(handle)
     found: dict[str, Any] = {}
     if segments["COM"]:
@@ -180,14 +181,14 @@ def _jpeg(path: str | os.PathLike[str], max_pixels: int,
     return width, height, bits, found
 
 
-def _webp(path: str | os.PathLike[str]) -> tuple[int, int, int, dict[str, Any]]:
-    with open(path, "rb") as handle:
+def _webp(path: Readable) -> tuple[int, int, int, dict[str, Any]]:
+    with open_readable(path) as handle:
         found = formats.webp_metadata(handle)
     found["metadata"] = {"_MW_WEBP_VERSION": 1}
     return found.get("width", 0), found.get("height", 0), 0, found
 
 
-def _bitmap(path: str | os.PathLike[str], mime: str, max_pixels: int,
+def _bitmap(path: Readable, mime: str, max_pixels: int,
             ) -> tuple[int, int, int, dict[str, Any] | None]:
     """Other bitmap formats: dimensions from Pillow's header parse; TIFF also has EXIF tags.
     MediaWiki records no bit depth for these."""
@@ -236,8 +237,8 @@ def _svg_size(attrs: dict[str, str], found: dict[str, Any]) -> None:
         found["width"], found["height"] = round(width), round(height)
 
 
-def _svg(path: str | os.PathLike[str]) -> tuple[int, int, int, dict[str, Any]]:
-    with open(path, "rb") as handle:
+def _svg(path: Readable) -> tuple[int, int, int, dict[str, Any]]:
+    with open_readable(path) as handle:
         parsed = check_xml(handle)
     found: dict[str, Any] = {"version": SVG_METADATA_VERSION}
     if parsed.root_element != f"{_SVG_NS}:svg":
@@ -261,7 +262,7 @@ def _common(mime: str, found: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in found.items() if k not in ("MEDIAWIKI_EXIF_VERSION", "_error")}
 
 
-def describe(path: str | os.PathLike[str], mime: str | None = None, ext: str = "",
+def describe(path: Readable, mime: str | None = None, ext: str = "",
              max_pixels: int = MAX_IMAGE_PIXELS) -> ImageInfo:
     """Width, height, bit depth and metadata of a file (zeros and no metadata if it has no
     image handler). ``mime``: the file's type if already known. Huge images are described

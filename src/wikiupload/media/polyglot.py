@@ -10,10 +10,11 @@ trailing bytes (padding, the video of a "motion photo", vendor trailers) are let
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 from typing import IO
+
+from wikiupload.media.readable import Readable, open_readable, readable_size
 
 __all__ = ["image_end", "hidden_payload"]
 
@@ -138,25 +139,25 @@ def _jpeg_end(handle: IO[bytes], size: int) -> int | None:
 _FINDERS = {"image/png": _png_end, "image/gif": _gif_end, "image/jpeg": _jpeg_end}
 
 
-def image_end(path: str | os.PathLike[str], mime: str) -> int | None:
+def image_end(path: Readable, mime: str) -> int | None:
     """Where the image of type ``mime`` ends (None: unknown type or broken structure)."""
     finder = _FINDERS.get(mime)
     if finder is None:
         return None
-    size = os.path.getsize(path)
-    with open(path, "rb") as handle:
+    size = readable_size(path)
+    with open_readable(path) as handle:
         try:
             return finder(handle, size)
         except (struct.error, ValueError, OSError):
             return None
 
 
-def hidden_payload(path: str | os.PathLike[str], mime: str) -> bool:
+def hidden_payload(path: Readable, mime: str) -> bool:
     """Whether an archive or markup follows the end of the image."""
     end = image_end(path, mime)
     if end is None:
         return False
-    with open(path, "rb") as handle:
+    with open_readable(path) as handle:
         handle.seek(end)
         carry = b""
         while block := handle.read(BLOCK):

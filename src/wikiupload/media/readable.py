@@ -1,6 +1,6 @@
-"""What the content checks read: a whole file, or a byte range of one (a chunk where it
-landed in its upload's file), opened the same way: a seekable binary stream that ends where
-the content ends."""
+"""What the content checks read: a whole file, a byte range of one (a chunk where it landed
+in its upload's file), or the bytes of a small file read once, opened the same way: a
+seekable binary stream that ends where the content ends."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["FileRange", "Readable", "open_readable"]
+__all__ = ["SMALL_FILE_BYTES", "FileRange", "InMemory", "Readable", "open_readable",
+           "read_if_small", "readable_size"]
+
+# A file up to this size is read once for all the content checks (each opens what it reads,
+# and there are about seven of them): no more memory than a request's buffers hold anyway.
+SMALL_FILE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -22,15 +27,42 @@ class FileRange:
     length: int
 
 
-Readable = str | os.PathLike[str] | FileRange
+@dataclass(frozen=True)
+class InMemory:
+    """The whole content of a small file, read once."""
+
+    data: bytes
+
+
+Readable = str | os.PathLike[str] | FileRange | InMemory
 
 
 def open_readable(source: Readable) -> BinaryIO:
     """Open ``source`` for reading; a FileRange reads as a file of its own (offsets, ends
     and seeks relative to the range)."""
+    if isinstance(source, InMemory):
+        return io.BytesIO(source.data)
     if isinstance(source, FileRange):
         return io.BufferedReader(_RangeReader(source))
     return open(source, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def readable_size(source: Readable) -> int:
+    if isinstance(source, InMemory):
+        return len(source.data)
+    if isinstance(source, FileRange):
+        return source.length
+    return os.path.getsize(source)
+
+
+def read_if_small(path: str | os.PathLike[str], size: int) -> Readable:
+    """The file's bytes when it holds at most SMALL_FILE_BYTES (``size``: what it should
+    hold), else the path itself."""
+    if size > SMALL_FILE_BYTES:
+        return path
+    with open(path, "rb") as handle:
+        data = handle.read(SMALL_FILE_BYTES + 1)
+    return InMemory(data) if len(data) <= SMALL_FILE_BYTES else path
 
 
 class _RangeReader(io.RawIOBase):

@@ -13,6 +13,7 @@ from wikiupload.http.form import UploadedFile
 from wikiupload.i18n.messages import Num
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
+from wikiupload.media.readable import read_if_small
 from wikiupload.upload import verification
 from wikiupload.upload.chunks import ChunkSessions
 from wikiupload.upload.pipeline import check_stash_quota
@@ -148,14 +149,15 @@ def assemble_session(db: DbSession, sessions: ChunkSessions, row: StashedFile, f
     settings = wiki.settings
     path = sessions.local(row)
     sha1 = sessions.sha1(row)
-    verdict, name, name_warnings = verification.verify_upload(path, row.size, filename,
+    content = read_if_small(path, row.size)
+    verdict, name, name_warnings = verification.verify_upload(content, row.size, filename,
                                                               settings)
     if not verdict.ok or name is None:
         assert verdict.message is not None
         sessions.stash.remove(row)
         db.commit()
         raise ApiError(verdict.message.key, message=verdict.message, code="stashfailed")
-    info = describe(path, verdict.mime or None)
+    info = describe(content, verdict.mime or None)
     facts = FileFacts(size=row.size, sha1=sha1, mime=info.mime, media_type=info.media_type,
                       width=info.width, height=info.height, bits=info.bits,
                       metadata={"metadata": info.metadata,

@@ -20,6 +20,7 @@ from wikiupload.foreign import find_foreign_file, foreign_duplicates
 from wikiupload.i18n.messages import Message, Num, has_message
 from wikiupload.jobs.queue import enqueue
 from wikiupload.media.images import describe
+from wikiupload.media.readable import Readable, read_if_small
 from wikiupload.titles import file_title
 from wikiupload.upload import verification
 from wikiupload.upload.publish import Published, PublishRequest, lock_stashed, publish
@@ -98,10 +99,11 @@ class UploadPipeline:
         temp_dir = self.ctx.wiki.temp_dir
         try:
             with self.source.readable_path(self.repo, temp_dir) as path:
+                content = read_if_small(path, self.source.size)
                 verdict, name, warnings = verification.verify_upload(
-                    path, self.source.size, self.options.filename, self.settings)
+                    content, self.source.size, self.options.filename, self.settings)
                 if verdict.ok or verdict.recoverable:   # content passed: the stash may keep it
-                    self.facts = self._facts(path, verdict.mime)
+                    self.facts = self._facts(content, verdict.mime)
         except (FileNotFoundError, NotFound):
             stashed = self.source.stashed
             if stashed is None:
@@ -114,14 +116,14 @@ class UploadPipeline:
         assert name is not None
         return name, warnings
 
-    def _facts(self, path: Any, mime: str) -> FileFacts:
+    def _facts(self, content: Readable, mime: str) -> FileFacts:
         stashed = self.source.stashed
         if stashed is not None and stashed.mime:   # described when it was stashed
             return FileFacts(size=stashed.size, sha1=stashed.sha1, mime=stashed.mime,
                              media_type=stashed.media_type, width=stashed.width,
                              height=stashed.height, bits=stashed.bits,
                              metadata=UploadStash.metadata(stashed))
-        info = describe(path, mime or None)
+        info = describe(content, mime or None)
         return FileFacts(size=self.source.size, sha1=self.source.sha1, mime=info.mime,
                          media_type=info.media_type, width=info.width, height=info.height,
                          bits=info.bits, metadata={"metadata": info.metadata,

@@ -8,7 +8,6 @@ in ``data["details"]``).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -116,7 +115,7 @@ def unwanted_type_warning(extension: str, settings: Settings) -> list[Any] | Non
     return None
 
 
-def _guesser(path: str | os.PathLike[str] | None) -> Callable[[], str | None] | None:
+def _guesser(path: Readable | None) -> Callable[[], str | None] | None:
     if path is None:
         return None
 
@@ -127,7 +126,7 @@ def _guesser(path: str | os.PathLike[str] | None) -> Callable[[], str | None] | 
 
 
 def analyse_title(filename: object, settings: Settings,
-                  path: str | os.PathLike[str] | None = None) -> NameCheck:
+                  path: Readable | None = None) -> NameCheck:
     """The raw name analysis (see :mod:`wikiupload.upload.filenames`)."""
     return filenames.analyse_name(
         filename, settings.file_extensions, settings.prohibited_file_extensions,
@@ -154,7 +153,7 @@ def _title_outcome(check: NameCheck, filename: object, settings: Settings,
 
 
 def check_title(filename: object, settings: Settings,
-                path: str | os.PathLike[str] | None = None,
+                path: Readable | None = None,
                 ) -> tuple[str | Verification, dict[str, Any]]:
     """The final file name (DB key) or the name error, and the name-based warnings.
 
@@ -285,7 +284,7 @@ def verify_partial_file(path: Readable, extension: str, settings: Settings,
     return _check_svg(path, extension, file_mime, partial=True)
 
 
-def verify_file(path: str | os.PathLike[str], extension: str, settings: Settings,
+def verify_file(path: Readable, extension: str, settings: Settings,
                 *, partial: bool = False, stored_name: str = "") -> Verification:
     """Content verification of an uploaded file (UploadBase::verifyFile).
 
@@ -309,7 +308,7 @@ def verify_file(path: str | os.PathLike[str], extension: str, settings: Settings
 
 # -- beyond MediaWiki ----------------------------------------------------------------------
 
-def check_hostile_image(path: str | os.PathLike[str], mime: str,
+def check_hostile_image(path: Readable, mime: str,
                         settings: Settings) -> Verification:
     """Decompression bombs (refused from the header, before any decoding) and polyglots
     (an archive or markup after the end of the image)."""
@@ -326,7 +325,7 @@ def check_hostile_image(path: str | os.PathLike[str], mime: str,
     return PASSED
 
 
-def verify_upload(path: str | os.PathLike[str], size: int, filename: object,
+def verify_upload(path: Readable, size: int, filename: object,
                   settings: Settings, stored_name: str = "",
                   ) -> tuple[Verification, str | None, dict[str, Any]]:
     """Everything UploadBase::verifyUpload does, in its order: size, content, then name.
