@@ -346,7 +346,8 @@ def handle(wiki: Any, request: HttpRequest, *, invalid_method: bool = False,
                              data={"errorclass": type(exc).__name__})
             response = runner._respond(error_result(ctx, error), error=error)
         sessions.save(db, state, wiki.settings.session_expiry)
-        db.commit()
+        if db.in_transaction():     # not when the module committed its work already
+            db.commit()
     response.cookies.extend(jar.changes(before_id, before_name, state))
     log.debug("api %s in %.1f ms", ctx.module_path, (time.monotonic() - started) * 1000)
     return response
