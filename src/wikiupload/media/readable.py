@@ -33,6 +33,9 @@ class InMemory:
 
     data: bytes
 
+    def __repr__(self) -> str:     # never the bytes themselves (logs, tracebacks)
+        return f"InMemory({len(self.data)} bytes)"
+
 
 Readable = str | os.PathLike[str] | FileRange | InMemory
 

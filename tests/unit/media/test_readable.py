@@ -29,6 +29,7 @@ def test_a_small_file_is_read_into_memory_and_a_large_one_stays_a_path(
     assert read_if_small(large, SMALL_FILE_BYTES + 1) == large
     # A file that grew past what it should hold is left on disk too.
     assert read_if_small(large, 10) == large
+    assert repr(InMemory(b"x" * 5000)) == "InMemory(5000 bytes)"
 
 
 def test_every_kind_reads_the_same_content(tmp_path: Path) -> None:
