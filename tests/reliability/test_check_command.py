@@ -17,6 +17,8 @@ from tests.support import ApiClient
 from wikiupload.cli import main
 from wikiupload.filerepo.backends import LocalBackend
 from wikiupload.filerepo.backends.base import TEMP_PREFIX
+from wikiupload.filerepo.backends.local import SPARE_IDLE_SECONDS, SPARE_PREFIX
+from wikiupload.filerepo.intents import JOURNAL_ZONE
 from wikiupload.maintenance.check import check_repository
 from wikiupload.wiki import Wiki
 
@@ -166,6 +168,29 @@ def test_repair_restores_from_copies_and_removes_only_the_unreferenced(
     assert sorted(problem["path"] for problem in report["problems"]
                   if not problem["repaired"]) == sorted(["f/f0/Stray.bin", paths["old"]])
     assert stray.exists()
+
+
+def test_a_spare_file_is_a_leftover_only_once_idle(
+        stocked: dict[str, bytes], wiki: Wiki, admin: ApiClient,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A settled publish intent leaves its file as a spare for the next one: not a leftover,
+    even with --min-age 0, until unused for SPARE_IDLE_SECONDS; then --repair removes it,
+    and the next upload does without it."""
+    if not isinstance(wiki.filerepo.backend, LocalBackend):
+        pytest.skip("spare files are those of local storage")
+    spares = sorted(_local(wiki, JOURNAL_ZONE).glob(f"{SPARE_PREFIX}*"))
+    assert spares
+    status, report = _run(wiki, monkeypatch, capsys, "--min-age", "0")
+    assert (status, report["problems"]) == (0, [])
+    for spare in spares:
+        _age(spare, SPARE_IDLE_SECONDS + 60)
+    _status, report = _run(wiki, monkeypatch, capsys, "--repair", "--min-age", "0")
+    assert _kinds(report) == {str(spare): ("stale-temp", "") for spare in spares}
+    assert not any(spare.exists() for spare in spares)
+    reply = admin.upload("After.png", make_png("after the spares"), "image/png")
+    assert reply["upload"]["result"] == "Success", reply
+    assert admin.get(action="query", titles="File:After.png", prop="imageinfo",
+                     iiprop="size")["query"]["pages"]
 
 
 def test_a_stash_entry_without_bytes_is_failed_cleanly(stocked: dict[str, bytes], wiki: Wiki,

@@ -197,6 +197,24 @@ def test_an_intent_cut_short_is_reported_and_removed(wiki: Wiki, uploader: ApiCl
     assert not wiki.filerepo.backend.exists(cut_short)
 
 
+def test_an_intent_holding_another_ones_record_is_reported_and_removed(
+        wiki: Wiki, uploader: ApiClient) -> None:
+    """Intents are written into the files of settled ones (local storage); a power loss
+    can leave a file with its old record under the new name. That record is not what the
+    name says: it is reported like an unreadable one, and removed at the next start."""
+    old = Intent("Earlier.png", "20260101000000", "0" * 31, 10)
+    record = {k: v for k, v in vars(old).items() if k != "stored_at"}
+    misplaced = "journal/" + hashlib.sha1(b"Later.png").hexdigest() + "." + "1" * 32 + ".json"
+    wiki.filerepo.backend.put_bytes(misplaced, json.dumps(record).encode())
+    assert list(load_intents(wiki.filerepo.backend)) == []
+    report = check_repository(wiki, min_age=0)
+    assert [(p.kind, p.path) for p in report.problems] == [("unreadable-intent", misplaced)]
+    assert uploader.upload("Later.png", make_png("later"))["upload"]["result"] == "Success"
+    assert recover(wiki) == {"unreadable-intents": 1}
+    assert not wiki.filerepo.backend.exists(misplaced)
+    assert check_repository(wiki, min_age=0).problems == []
+
+
 def test_the_next_change_of_the_name_settles_a_kill_first(
         wiki: Wiki, uploader: ApiClient, admin: ApiClient, tmp_path: Path) -> None:
     """A node killed mid-publish may not come back: the next publish of the name, on any

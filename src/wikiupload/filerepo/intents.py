@@ -84,8 +84,9 @@ def remove_intent(backend: StorageBackend, intent: Intent) -> None:
 
 def load_intents(backend: StorageBackend, name: str | None = None, *,
                  unreadable: list[str] | None = None) -> Iterator[Intent]:
-    """The intents of file ``name`` (of every file if None); unreadable ones are logged and
-    skipped (and their paths added to ``unreadable``, if given). Both listings also find
+    """The intents of file ``name`` (of every file if None); unreadable ones, and records
+    found under another intent's name, are logged and skipped (and their paths added to
+    ``unreadable``, if given). Both listings also find
     intents of the first layout, ``journal/<SHA-1 of the name>/<id>.json`` (a node of an
     older version may still write them)."""
     prefix = _name_key(name) if name is not None else f"{JOURNAL_ZONE}/"
@@ -108,6 +109,12 @@ def load_intents(backend: StorageBackend, name: str | None = None, *,
             yield intent
         elif path == _first_layout_path(intent):
             yield replace(intent, stored_at=path)
+        else:
+            # Another intent's record under this name: a file reused for intents (see
+            # LocalBackend's spares) whose new record a power loss kept from the disk.
+            log.warning("publish intent %s holds the record of %s", path, intent.path)
+            if unreadable is not None:
+                unreadable.append(path)
 
 
 def _first_layout_path(intent: Intent) -> str:

@@ -10,6 +10,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from wikiupload.filerepo.backends import (
     backend_from_url,
 )
 from wikiupload.filerepo.backends.base import TEMP_PREFIX
+from wikiupload.filerepo.backends.local import SPARE_MAX_BYTES, SPARE_PREFIX, SPARES_PER_DIRECTORY
 
 
 @pytest.fixture
@@ -150,6 +152,83 @@ def test_iter_enters_only_directories_that_can_hold_the_prefix(
     assert list(backend.iter("journal/abc")) == ["journal/abc.1.json", "journal/abc/2.json"]
     assert walked == ["journal", "journal/abc"]
     assert len(list(backend.iter("journal/"))) == 6
+
+
+def _spares(directory: Path) -> list[Path]:
+    return sorted(directory.glob(f"{SPARE_PREFIX}*"))
+
+
+def test_a_deleted_small_object_is_the_file_of_the_next_one(backend: LocalBackend,
+                                                             root: Path) -> None:
+    backend.put_bytes("journal/first.json", b"a longer first object")
+    inode = (root / "journal" / "first.json").stat().st_ino
+    backend.delete("journal/first.json", durable=False)
+    assert [spare.stat().st_ino for spare in _spares(root / "journal")] == [inode]
+    assert list(backend.iter()) == []
+    with pytest.raises(InvalidPath):
+        backend.open(f"journal/{_spares(root / 'journal')[0].name}")
+
+    backend.put_bytes("journal/second.json", b"short")
+    assert (root / "journal" / "second.json").stat().st_ino == inode
+    assert backend.open("journal/second.json").read() == b"short"    # cut to its length
+    assert stat.S_IMODE((root / "journal" / "second.json").stat().st_mode) == 0o644
+    assert _spares(root / "journal") == []
+    backend.put_bytes("journal/third.json", b"new file")             # no spare left
+    assert (root / "journal" / "third.json").stat().st_ino != inode
+
+
+def test_only_small_files_of_one_name_are_kept(backend: LocalBackend, root: Path) -> None:
+    backend.put_bytes("a/large", b"x" * (SPARE_MAX_BYTES + 1))
+    backend.put_bytes("a/linked", b"x")
+    os.link(root / "a" / "linked", root / "a" / "other-name")
+    backend.put_bytes("a/durable", b"x")
+    backend.delete("a/large", durable=False)
+    backend.delete("a/linked", durable=False)
+    backend.delete("a/durable")              # a deletion that must last: no spare either
+    assert _spares(root / "a") == []
+    assert (root / "a" / "other-name").read_bytes() == b"x"
+
+
+def test_a_spare_is_used_only_in_its_own_directory(backend: LocalBackend, root: Path) -> None:
+    backend.put_bytes("a/f", b"1")
+    backend.delete("a/f", durable=False)
+    backend.put_bytes("b/f", b"2")
+    assert len(_spares(root / "a")) == 1
+    assert backend.open("b/f").read() == b"2"
+
+
+def test_spares_are_bounded(backend: LocalBackend, root: Path) -> None:
+    for index in range(SPARES_PER_DIRECTORY + 3):
+        backend.put_bytes(f"j/{index}", b"x")
+    for index in range(SPARES_PER_DIRECTORY + 3):
+        backend.delete(f"j/{index}", durable=False)
+    assert len(_spares(root / "j")) == SPARES_PER_DIRECTORY
+    assert sorted((root / "j").iterdir()) == _spares(root / "j")
+
+
+def test_a_spare_removed_meanwhile_is_not_missed(backend: LocalBackend, root: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spare removed by ``check --repair`` before it is opened, or between its write and
+    its rename, leaves the object written to a new file."""
+    backend.put_bytes("j/a", b"1")
+    backend.delete("j/a", durable=False)
+    for spare in _spares(root / "j"):
+        spare.unlink()
+    backend.put_bytes("j/b", b"written afresh")
+    assert backend.open("j/b").read() == b"written afresh"
+
+    backend.delete("j/b", durable=False)
+    rename = os.replace
+
+    def spare_gone_first(source: Any, target: Any) -> None:
+        if Path(source).name.startswith(SPARE_PREFIX):
+            Path(source).unlink()
+        rename(source, target)
+
+    monkeypatch.setattr(os, "replace", spare_gone_first)
+    backend.put_bytes("j/c", b"written afresh again")
+    assert backend.open("j/c").read() == b"written afresh again"
+    assert _spares(root / "j") == []
 
 
 def test_files_changed_behind_its_back(backend: LocalBackend, root: Path) -> None:

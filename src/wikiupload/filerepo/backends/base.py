@@ -99,7 +99,8 @@ class StorageBackend(Protocol):
 
     def delete(self, path: str, *, missing_ok: bool = False, durable: bool = True) -> None:
         """Remove an object. ``durable=False``: the caller can live with the object coming
-        back after a power loss (the local backend then skips fsyncing the directory)."""
+        back after a power loss (the local backend then skips fsyncing the directory, and
+        keeps a small file for the next small object of the directory)."""
         ...
 
     def copy(self, src: str, dst: str, *, overwrite: bool = True) -> None:

@@ -3,6 +3,17 @@
 Every write goes to a temp file in the destination directory, is fsynced, then renamed into
 place (``os.replace``, or ``os.link`` when overwriting is not allowed), and the directory is
 fsynced, so a reader or a crash never sees a partial object.
+
+Small objects that come and go (a publish intent is written and deleted for every upload)
+reuse their files: a deleted object of at most ``SPARE_MAX_BYTES`` whose deletion need not
+be durable (an intent's) is renamed to a hidden spare in its directory instead of being
+unlinked, and the next small object written there
+is written into a spare and renamed into place, instead of a new file. Creating a file where
+many were deleted lately can cost a millisecond: ext4 without a journal, for one, does not
+hand out a freed inode again for minutes (up to five while its inode table block is dirty)
+and scans past each of them for every new file. A spare is a temp file to the rest of the
+store (hidden, and never a valid object path); ``check`` removes one left unused for
+``SPARE_IDLE_SECONDS`` (its process stopped, or has not needed it).
 """
 
 from __future__ import annotations
@@ -10,9 +21,11 @@ from __future__ import annotations
 import errno
 import io
 import os
+import secrets
 import shutil
 import stat as stat_module
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -31,9 +44,13 @@ from wikiupload.filerepo.backends.base import (
     check_prefix,
 )
 
-__all__ = ["LocalBackend"]
+__all__ = ["SPARE_IDLE_SECONDS", "SPARE_PREFIX", "LocalBackend"]
 
 FILE_MODE = 0o644
+SPARE_PREFIX = f"{TEMP_PREFIX}spare-"
+SPARE_MAX_BYTES = 4096          # one block of most file systems
+SPARES_PER_DIRECTORY = 16       # per process
+SPARE_IDLE_SECONDS = 600        # a spare not written to for this long is left over
 
 
 def copy_stream(src: BinaryIO, dst: BinaryIO) -> None:
@@ -49,6 +66,31 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+class _Spares:
+    """The spare files this process keeps, by directory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_directory: dict[Path, list[Path]] = {}
+
+    def keep(self, target: Path) -> bool:
+        """Rename the file ``target`` to a new spare of its directory, unless the directory
+        has its share of spares already (False: the caller unlinks it)."""
+        with self._lock:
+            kept = self._by_directory.setdefault(target.parent, [])
+            if len(kept) >= SPARES_PER_DIRECTORY:
+                return False
+            spare = target.with_name(f"{SPARE_PREFIX}{secrets.token_hex(8)}")
+            os.rename(target, spare)
+            kept.append(spare)
+            return True
+
+    def take(self, directory: Path) -> Path | None:
+        with self._lock:
+            kept = self._by_directory.get(directory)
+            return kept.pop() if kept else None
+
+
 class LocalBackend:
     """A StorageBackend on a local directory tree."""
 
@@ -57,6 +99,7 @@ class LocalBackend:
         self.root = root.resolve()
         self.file_mode = file_mode
         self.fsync = fsync  # the fsync setting: False leaves flushing to the OS
+        self._spares = _Spares()
 
     def _sync_dir(self, directory: Path) -> None:
         if self.fsync:
@@ -150,7 +193,45 @@ class LocalBackend:
                   durable: bool = True) -> None:
         target = self.local_path(path)
         with self._parents_of(target):
+            if len(data) <= SPARE_MAX_BYTES and self._write_into_spare(target, data, overwrite,
+                                                                       durable):
+                return
             self._write_atomically(target, io.BytesIO(data), overwrite, durable=durable)
+
+    def _write_into_spare(self, target: Path, data: bytes, overwrite: bool,
+                          durable: bool) -> bool:
+        """Write ``data`` into a spare of the target's directory and rename it into place;
+        False when there is none (or it went meanwhile: ``check`` removes idle ones)."""
+        spare = self._spares.take(target.parent)
+        if spare is None:
+            return False
+        try:
+            fd = os.open(spare, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            info = os.fstat(fd)
+            if not stat_module.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                return False        # not a file of its own (never made so here): left alone
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.ftruncate(fd, len(data))
+            if self.fsync and durable:
+                os.fsync(fd)
+        except BaseException:
+            spare.unlink(missing_ok=True)
+            raise
+        finally:
+            os.close(fd)
+        try:
+            self._commit(spare, target, overwrite, durable=durable)
+        except FileNotFoundError:
+            return False            # removed between the write and the rename: write afresh
+        except BaseException:
+            spare.unlink(missing_ok=True)
+            raise
+        return True
 
     def copy(self, src: str, dst: str, *, overwrite: bool = True) -> None:
         target = self.local_path(dst)
@@ -175,6 +256,8 @@ class LocalBackend:
     def delete(self, path: str, *, missing_ok: bool = False, durable: bool = True) -> None:
         target = self.local_path(path)
         try:
+            if not durable and _may_be_spare(os.lstat(target)) and self._spares.keep(target):
+                return
             if target.is_dir():
                 raise IsADirectoryError(path)
             target.unlink()
@@ -287,6 +370,12 @@ class LocalBackend:
                 if not name.startswith(TEMP_PREFIX) and rel.startswith(prefix):
                     found.append(rel)
         return iter(sorted(found))
+
+
+def _may_be_spare(info: os.stat_result) -> bool:
+    """A small file with no other name (a symbolic link or a directory is never one)."""
+    return (stat_module.S_ISREG(info.st_mode) and info.st_nlink == 1
+            and info.st_size <= SPARE_MAX_BYTES)
 
 
 def _may_hold(directory: str, prefix: str) -> bool:
