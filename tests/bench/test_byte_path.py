@@ -6,7 +6,10 @@
   every later chunk is appended to it, and the published file is still that inode.
 - Appending a chunk never reads the chunks before it (no re-hashing, no copying of what is
   already there).
-- A chunk's spool file is deleted in the request's worker thread, not on the event loop.
+- A chunk's spool file is deleted in the request's worker thread, not on the event loop;
+  a chunk written straight to its upload's file has none.
+- The publish intents of a stream of uploads are written into one file, over and over: no
+  file is created or deleted for them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import builtins
 import io
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +30,11 @@ from tests.support import ApiClient
 
 from wikiupload.db.stash_models import StashedFile
 from wikiupload.filerepo.backends import LocalBackend
+from wikiupload.filerepo.backends.local import SPARE_PREFIX
+from wikiupload.filerepo.intents import JOURNAL_ZONE
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.http.form import UploadedFile
+from wikiupload.web import api_endpoint
 from wikiupload.wiki import Wiki
 
 
@@ -163,7 +170,9 @@ def test_appending_a_chunk_never_reads_the_earlier_ones(uploader: ApiClient, wik
 def test_spooled_chunks_are_deleted_off_the_event_loop(
         wiki: Wiki, uploader: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Unlinking a chunk's spool file (megabytes to free) happens in the request's worker
-    thread, after the API has answered it, not on the event loop that reads the next one."""
+    thread, after the API has answered it, not on the event loop that reads the next one.
+    (Chunks are spooled here as where they cannot land: see the next test.)"""
+    monkeypatch.setattr(api_endpoint, "landing_for", lambda start, fields: None)
     deleted_on: list[bool] = []
     discard = UploadedFile.discard
 
@@ -185,6 +194,27 @@ def test_spooled_chunks_are_deleted_off_the_event_loop(
     assert list(wiki.temp_dir.iterdir()) == []
 
 
+def test_a_chunk_that_lands_makes_no_spool_file(wiki: Wiki, uploader: ApiClient,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks after the first are written straight to the end of their upload's file; they
+    create no spool file (which would be deleted again at once)."""
+    created: list[Path] = []
+    mkstemp = tempfile.mkstemp
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        fd, name = mkstemp(*args, **kwargs)
+        created.append(Path(name))
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", recording)
+    data = media.png("no spool file") + b"\0" * 300_000
+    replies = uploader.chunked("No_spool_file.png", data, 64 * 1024)
+    assert replies[-1]["upload"]["result"] == "Success", replies[-1]
+    spooled = [path for path in created if path.parent == wiki.temp_dir]
+    assert len(spooled) == 1        # the first chunk's, which becomes the upload's file
+    assert list(wiki.temp_dir.iterdir()) == []
+
+
 def test_a_small_file_is_read_once_for_all_its_checks(uploader: ApiClient, wiki: Wiki,
                                                       local_repo: FileRepo,
                                                       read_spy: _ReadSpy) -> None:
@@ -198,3 +228,23 @@ def test_a_small_file_is_read_once_for_all_its_checks(uploader: ApiClient, wiki:
     assert reply["upload"]["result"] == "Success", reply
     assert [mode for mode in read_spy.opened_modes if "r" in mode] == ["rb"]
     assert read_spy.bytes_read == len(data)
+
+
+def test_publish_intents_reuse_one_file(uploader: ApiClient, local_repo: FileRepo) -> None:
+    """Every publish writes an intent and removes it once committed: the removed one's file
+    stays as a spare, and the next publish writes its intent into it. Where freed inodes
+    are held back (ext4 without a journal), a create after many deletes is slow."""
+    journal = _local(local_repo, JOURNAL_ZONE)
+
+    def journal_files() -> dict[str, int]:
+        return {entry.name: entry.stat().st_ino for entry in journal.iterdir()}
+
+    inodes = []
+    for index in range(3):
+        reply = uploader.upload(f"Intent_{index}.png", media.png(f"intent {index}"),
+                                "image/png")
+        assert reply["upload"]["result"] == "Success", reply
+        files = journal_files()
+        assert len(files) == 1 and all(name.startswith(SPARE_PREFIX) for name in files)
+        inodes.extend(files.values())
+    assert len(set(inodes)) == 1

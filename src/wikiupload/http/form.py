@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import secrets
 import tempfile
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -38,6 +39,7 @@ HASH_BLOCK = 1024 * 1024
 # A file part larger than this is hashed in a thread from here on (http/background_hash.py).
 HASH_IN_THREAD_AFTER = 2 * 1024 * 1024
 WRITE_BACK_EVERY = 8 * 1024 * 1024
+SPOOL_PREFIX = "upload-"
 
 
 class FormError(ValueError):
@@ -138,7 +140,7 @@ class UploadedFile:
         file first (what needs that is rare: see the chunk pipeline)."""
         if not self.spooled:
             assert self.landing is not None
-            fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+            fd = _create_spool_file(self.path)
             try:
                 self.landing.copy_to(fd)
             finally:
@@ -183,21 +185,19 @@ class _FileSink:
     False: then it is hashed when asked for). Beyond ``HASH_IN_THREAD_AFTER`` bytes the
     hashing moves to a thread, so that a large part is hashed while it is still arriving,
     and every ``WRITE_BACK_EVERY`` bytes the kernel is asked to start writing it out.
-    With a landing, the part goes there instead, unless the landing gives up: then the
-    temp file gets what landed and the rest."""
+    With a landing, the part goes there instead, and no temp file is made unless the
+    landing gives up: then a new one gets what landed and the rest."""
 
     def __init__(self, start: PartStart, spool_dir: Path, hash_now: bool = True,
                  write_back: bool = False, landing: Landing | None = None) -> None:
         self.start = start
         self.landing = landing
-        try:
-            fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
-        except BaseException:
-            if landing is not None:
-                landing.release()
-            raise
-        self.fd: int | None = fd
-        self.path = Path(name)
+        self.fd: int | None = None
+        if landing is None:
+            fd, name = tempfile.mkstemp(dir=spool_dir, prefix=SPOOL_PREFIX)
+            self.fd, self.path = fd, Path(name)
+        else:   # its spool file is made only if the landing gives up (or a copy is asked)
+            self.path = spool_dir / f"{SPOOL_PREFIX}{secrets.token_urlsafe(9)}"
         self.size = 0
         self._sha1 = hashlib.sha1() if hash_now else None
         self._hashing: BackgroundHash | None = None    # takes over self._sha1
@@ -206,7 +206,6 @@ class _FileSink:
         self._landing_only = landing is not None
 
     def write(self, data: bytes) -> None:
-        assert self.fd is not None
         if self._hashing is not None:
             self._hashing.feed(data)
         elif self._sha1 is not None:
@@ -221,7 +220,9 @@ class _FileSink:
             if self.landing.write(data):
                 return
             self._landing_only = False
+            self.fd = _create_spool_file(self.path)
             self.landing.copy_to(self.fd)
+        assert self.fd is not None
         written = os.write(self.fd, data)
         while written < len(data):  # short writes are rare but allowed
             written += os.write(self.fd, data[written:])
@@ -264,6 +265,13 @@ class _FileSink:
             self.landing.release()
         self.close()
         self.path.unlink(missing_ok=True)
+
+
+def _create_spool_file(path: Path) -> int:
+    """Create the new spool file ``path`` (as ``mkstemp`` would: only this process may
+    open it, and never through a link), open for writing."""
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                   0o600)
 
 
 class _TextBudget:
