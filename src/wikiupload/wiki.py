@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wikiupload.config import Settings
 from wikiupload.db.engine import make_engine, make_sessionmaker, migrate
 from wikiupload.filerepo.repo import FileRepo
+from wikiupload.http.spool import SpoolFiles
 
 
 @dataclass
@@ -53,7 +54,14 @@ class Wiki:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    @cached_property
+    def spool_files(self) -> SpoolFiles:
+        """Where request bodies' file parts are spooled (``temp_dir``)."""
+        return SpoolFiles(self.temp_dir)
+
     def close(self) -> None:
+        if "spool_files" in self.__dict__:
+            self.spool_files.close()
         self.engine.dispose()
 
 

@@ -10,6 +10,7 @@
   a chunk written straight to its upload's file has none.
 - The publish intents of a stream of uploads are written into one file, over and over: no
   file is created or deleted for them.
+- A request's spool file was made ahead, by another thread: the event loop only names it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import builtins
 import io
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -248,3 +250,29 @@ def test_publish_intents_reuse_one_file(uploader: ApiClient, local_repo: FileRep
         assert len(files) == 1 and all(name.startswith(SPARE_PREFIX) for name in files)
         inodes.extend(files.values())
     assert len(set(inodes)) == 1
+
+
+def test_a_spool_file_is_made_ahead(uploader: ApiClient, wiki: Wiki,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Creating a file can be slow (a file system that holds freed inodes back): the event
+    loop names one that a thread made ahead, unnamed, instead of creating one."""
+    spool = wiki.spool_files
+    if not spool.ahead:
+        pytest.skip("no unnamed files on this system")
+    reply = uploader.upload("Ahead_0.png", media.png("ahead 0"), "image/png")
+    assert reply["upload"]["result"] == "Success", reply
+    deadline = time.monotonic() + 10
+    while not spool._ready:
+        assert time.monotonic() < deadline, "no spool file was made ahead"
+        time.sleep(0.005)
+    created: list[Any] = []
+    mkstemp = tempfile.mkstemp
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        created.append(kwargs.get("dir"))
+        return mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", recording)
+    reply = uploader.upload("Ahead_1.png", media.png("ahead 1"), "image/png")
+    assert reply["upload"]["result"] == "Success", reply
+    assert wiki.temp_dir not in created

@@ -16,6 +16,7 @@ from typing import Protocol
 from wikiupload.filerepo.write_back import start_write_back
 from wikiupload.http.background_hash import BackgroundHash
 from wikiupload.http.multipart import MultipartParser, PartData, PartEnd, PartStart
+from wikiupload.http.spool import SPOOL_PREFIX, SpoolFiles
 from wikiupload.media.readable import Readable, open_readable
 
 __all__ = [
@@ -39,7 +40,6 @@ HASH_BLOCK = 1024 * 1024
 # A file part larger than this is hashed in a thread from here on (http/background_hash.py).
 HASH_IN_THREAD_AFTER = 2 * 1024 * 1024
 WRITE_BACK_EVERY = 8 * 1024 * 1024
-SPOOL_PREFIX = "upload-"
 
 
 class FormError(ValueError):
@@ -188,16 +188,17 @@ class _FileSink:
     With a landing, the part goes there instead, and no temp file is made unless the
     landing gives up: then a new one gets what landed and the rest."""
 
-    def __init__(self, start: PartStart, spool_dir: Path, hash_now: bool = True,
+    def __init__(self, start: PartStart, spool: Path | SpoolFiles, hash_now: bool = True,
                  write_back: bool = False, landing: Landing | None = None) -> None:
         self.start = start
         self.landing = landing
+        self._spool = spool
         self.fd: int | None = None
         if landing is None:
-            fd, name = tempfile.mkstemp(dir=spool_dir, prefix=SPOOL_PREFIX)
-            self.fd, self.path = fd, Path(name)
+            self.fd, self.path = self._new_spool_file()
         else:   # its spool file is made only if the landing gives up (or a copy is asked)
-            self.path = spool_dir / f"{SPOOL_PREFIX}{secrets.token_urlsafe(9)}"
+            directory = spool.directory if isinstance(spool, SpoolFiles) else spool
+            self.path = directory / f"{SPOOL_PREFIX}{secrets.token_urlsafe(9)}"
         self.size = 0
         self._sha1 = hashlib.sha1() if hash_now else None
         self._hashing: BackgroundHash | None = None    # takes over self._sha1
@@ -220,7 +221,7 @@ class _FileSink:
             if self.landing.write(data):
                 return
             self._landing_only = False
-            self.fd = _create_spool_file(self.path)
+            self.fd, self.path = self._new_spool_file()
             self.landing.copy_to(self.fd)
         assert self.fd is not None
         written = os.write(self.fd, data)
@@ -228,6 +229,12 @@ class _FileSink:
             written += os.write(self.fd, data[written:])
         if self._write_back and self.size - self._written_back >= WRITE_BACK_EVERY:
             self._start_write_back()
+
+    def _new_spool_file(self) -> tuple[int, Path]:
+        if isinstance(self._spool, SpoolFiles):
+            return self._spool.new()
+        fd, name = tempfile.mkstemp(dir=self._spool, prefix=SPOOL_PREFIX)
+        return fd, Path(name)
 
     def _start_write_back(self) -> None:
         """Asked for (``write_back``) where the spooled file is renamed into a durable local
@@ -313,11 +320,12 @@ class _FieldSink:
 class _FormBuilder:
     """Turns parser events into a FormData, owning the temp files it creates."""
 
-    def __init__(self, spool_dir: Path, max_field_bytes: int, file_fields: frozenset[str],
+    def __init__(self, spool: Path | SpoolFiles, max_field_bytes: int,
+                 file_fields: frozenset[str],
                  max_text_bytes: int | None = None,
                  lazy_hash_fields: frozenset[str] = frozenset(),
                  write_back: bool = False, landing_for: LandingFor | None = None) -> None:
-        self._spool_dir = spool_dir
+        self._spool = spool
         self._landing_for = landing_for
         self._max_field_bytes = max_field_bytes
         self._budget = _TextBudget(max_text_bytes)
@@ -339,7 +347,7 @@ class _FormBuilder:
     def _open_sink(self, start: PartStart) -> _FileSink | _FieldSink:
         if start.filename is not None or start.name in self._file_fields:
             landing = self._landing_for(start, self.form.fields) if self._landing_for else None
-            return _FileSink(start, self._spool_dir,
+            return _FileSink(start, self._spool,
                              hash_now=start.name not in self._lazy_hash_fields,
                              write_back=self._write_back
                              and start.name not in self._lazy_hash_fields, landing=landing)
@@ -371,7 +379,7 @@ class _FormBuilder:
 async def read_multipart(
     stream: AsyncIterator[bytes],
     boundary: str,
-    spool_dir: Path,
+    spool: Path | SpoolFiles,
     *,
     max_field_bytes: int = 10 * 1024 * 1024,
     max_body_bytes: int | None = None,
@@ -382,7 +390,8 @@ async def read_multipart(
     write_back: bool = False,
     landing_for: LandingFor | None = None,
 ) -> FormData:
-    """Parse a multipart/form-data body, spooling file parts into ``spool_dir``.
+    """Parse a multipart/form-data body, spooling file parts into ``spool`` (a directory,
+    or its ``SpoolFiles``).
 
     Parts with a filename, or named in ``file_fields``, become UploadedFile
     objects; the others become text fields (last value wins), each at most
@@ -396,7 +405,7 @@ async def read_multipart(
     before the exception propagates.
     """
     parser = MultipartParser(_boundary_bytes(boundary))
-    builder = _FormBuilder(spool_dir, max_field_bytes, file_fields, max_text_bytes,
+    builder = _FormBuilder(spool, max_field_bytes, file_fields, max_text_bytes,
                            lazy_hash_fields, write_back, landing_for)
     received = 0
     try:

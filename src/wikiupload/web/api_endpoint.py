@@ -85,7 +85,7 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
         if not boundary:
             raise MultipartError("multipart body without a boundary")
         limit = settings.max_upload_size + FIELDS_ALLOWANCE
-        form = await read_multipart(request.stream(), boundary, wiki.temp_dir,
+        form = await read_multipart(request.stream(), boundary, wiki.spool_files,
                                     max_body_bytes=limit,
                                     max_field_bytes=settings.max_form_text_bytes,
                                     max_text_bytes=settings.max_form_text_bytes,
