@@ -101,6 +101,8 @@ def load_intents(backend: StorageBackend, name: str | None = None, *,
             log.exception("could not read publish intent %s", path)
             continue
         except (ValueError, TypeError):
+            if _settled_meanwhile(backend, path):
+                continue
             log.warning("unreadable publish intent %s", path)
             if unreadable is not None:
                 unreadable.append(path)
@@ -109,12 +111,22 @@ def load_intents(backend: StorageBackend, name: str | None = None, *,
             yield intent
         elif path == _first_layout_path(intent):
             yield replace(intent, stored_at=path)
-        else:
+        elif not _settled_meanwhile(backend, path):
             # Another intent's record under this name: a file reused for intents (see
             # LocalBackend's spares) whose new record a power loss kept from the disk.
             log.warning("publish intent %s holds the record of %s", path, intent.path)
             if unreadable is not None:
                 unreadable.append(path)
+
+
+def _settled_meanwhile(backend: StorageBackend, path: str) -> bool:
+    """Whether the intent at ``path`` went while it was read: a local store may then have
+    written the next intent into its file (LocalBackend's spares), which is what was read.
+    An intent's path is never written twice, so one still there was read as it is."""
+    try:
+        return not backend.exists(path)
+    except StorageError:
+        return False
 
 
 def _first_layout_path(intent: Intent) -> str:
