@@ -33,14 +33,16 @@ MAX_IMAGE_BYTES = 48 * MIB               # about 50 MP of 8-bit grey
 COLOUR_TYPES = {1: 0, 3: 2, 4: 6}        # channels -> PNG colour type (grey, RGB, RGBA)
 # Random bytes without "M" (0x4D): a chunk of an upload can then never start with "MZ",
 # which Internet Explorer would take for an executable (the server refuses such a chunk, as
-# MediaWiki does; with 5 GiB in 5 MiB chunks that happens once in about 64 uploads).
-# Otherwise all byte values occur, NULs included, so the content sniffs as binary, like
-# real image data.
-_NO_M = bytes(range(256)).replace(b"M", b"N")
+# MediaWiki does; with 5 GiB in 5 MiB chunks that happens once in about 64 uploads). And
+# without "<": a file's first KiB could otherwise hold an HTML tag ("<pre", "<img"), which
+# Internet Explorer would render (refused too: it happened once in about 2,000 small
+# uploads). Otherwise all byte values occur, NULs included, so the content sniffs as binary,
+# like real image data.
+_SAFE_BYTES = bytes(range(256)).replace(b"M", b"N").replace(b"<", b"=")
 
 
 def random_bytes(count: int) -> bytes:
-    return os.urandom(count).translate(_NO_M)
+    return os.urandom(count).translate(_SAFE_BYTES)
 
 
 @dataclass(frozen=True)

@@ -61,9 +61,10 @@ def test_large_files_keep_the_pixels_under_the_limits() -> None:
     assert max(padding_lengths(layout.padding)) <= MIB
 
 
-def test_random_content_never_holds_an_executable_signature() -> None:
+def test_random_content_never_holds_an_executable_signature_or_a_tag() -> None:
     data = random_bytes(1 << 20)
     assert b"M" not in data and b"\x00" in data     # binary, but never "MZ"
+    assert b"<" not in data                         # nor an HTML tag for IE to find
 
 
 def test_padding_adds_up() -> None:
