@@ -7,13 +7,13 @@ fsynced, so a reader or a crash never sees a partial object.
 Small objects that come and go (a publish intent is written and deleted for every upload)
 reuse their files: a deleted object of at most ``SPARE_MAX_BYTES`` whose deletion need not
 be durable (an intent's) is renamed to a hidden spare in its directory instead of being
-unlinked, and the next small object written there
-is written into a spare and renamed into place, instead of a new file. Creating a file where
-many were deleted lately can cost a millisecond: ext4 without a journal, for one, does not
-hand out a freed inode again for minutes (up to five while its inode table block is dirty)
-and scans past each of them for every new file. A spare is a temp file to the rest of the
-store (hidden, and never a valid object path); ``check`` removes one left unused for
-``SPARE_IDLE_SECONDS`` (its process stopped, or has not needed it).
+unlinked, and the next small object written there is written into a spare and renamed into
+place, instead of a new file. Creating a file where many were deleted lately can cost a
+millisecond: ext4 without a journal, for one, does not hand out a freed inode again for
+minutes (up to five while its inode table block is dirty) and scans past each of them for
+every new file. A spare is a temp file to the rest of the store (hidden, and never a valid
+object path); ``check`` removes one left unused for ``SPARE_IDLE_SECONDS`` (its process
+stopped, or has not needed it).
 """
 
 from __future__ import annotations
