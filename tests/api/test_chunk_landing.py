@@ -164,6 +164,29 @@ def _wait_until_held(path: Path) -> None:
         time.sleep(0.01)
 
 
+def test_a_chunk_from_another_login_session_does_not_land(
+        uploader: ApiClient, admin: ApiClient, wiki: Wiki, api_url: str) -> None:
+    """Only the login session that sent the chunk before lands the next one: someone else
+    who knew the file key could otherwise hold the upload's file while their body stalls
+    (their request is refused in the end, but the owner's chunks would wait meanwhile)."""
+    data = _data("someone else")
+    half = len(data) // 2
+    key = uploader.chunk("Elsewhere.png", data[:half], 0, len(data))["upload"]["filekey"]
+    stored = _session_file(wiki, key)
+    intruder = _SlowChunk(admin, api_url, _fields(admin, key, half, len(data)),
+                          b"\xff" * (len(data) - half))
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:       # the intruder's part is arriving meanwhile
+        held = SessionFile.hold(stored)
+        assert isinstance(held, SessionFile), "a chunk of another session landed"
+        held.release()
+        time.sleep(0.02)
+    last = uploader.chunk("Elsewhere.png", data[half:], half, len(data), key)["upload"]
+    assert last["result"] == "Success", last
+    assert "error" in intruder.finish()
+    assert stored.read_bytes() == data
+
+
 def test_a_chunk_sent_while_another_lands_waits_for_it_and_loses(
         uploader: ApiClient, wiki: Wiki, api_url: str) -> None:
     """The landing request holds the session's file until it ends; a second chunk for the

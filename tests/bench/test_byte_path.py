@@ -174,7 +174,7 @@ def test_spooled_chunks_are_deleted_off_the_event_loop(
     """Unlinking a chunk's spool file (megabytes to free) happens in the request's worker
     thread, after the API has answered it, not on the event loop that reads the next one.
     (Chunks are spooled here as where they cannot land: see the next test.)"""
-    monkeypatch.setattr(api_endpoint, "landing_for", lambda start, fields: None)
+    monkeypatch.setattr(api_endpoint, "landing_for", lambda start, fields, sessions: None)
     deleted_on: list[bool] = []
     discard = UploadedFile.discard
 

@@ -93,7 +93,8 @@ class ChunkPipeline:
         minimum = min(self.settings.min_upload_chunk_size, self.settings.max_upload_size)
         if not last and size < minimum:
             raise ApiError("apierror-chunk-too-small", Num(minimum), code="chunk-too-small")
-        sessions = ChunkSessions(self.stash, self.ctx.wiki.filerepo)
+        sessions = ChunkSessions(self.stash, self.ctx.wiki.filerepo,
+                                 sender=self.ctx.session.id or "")
         if self.offset == 0:
             check_stash_quota(self.ctx, self.filesize)   # the whole file is reserved now
             row = sessions.start(self.chunk, user_id=self.ctx.user.id, orig_name=self.filename,

@@ -14,9 +14,10 @@ chunks (or, on S3, while it reads the assembled object for verification anyway).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
@@ -97,24 +98,32 @@ HASHES = RunningHashes()
 
 
 class Place(NamedTuple):
-    """A session's local file and expected size: where its next chunk may land."""
+    """A session's local file and expected size: where its next chunk may land; and the
+    login session (its id) that sent the chunk before, the only one whose chunk lands."""
 
     path: Path
     expected_size: int
+    sender: str
 
 
 PLACES: BoundedMap[Place] = BoundedMap()
 
 
-def landing_for(part: PartStart, fields: Mapping[str, str]) -> SessionFile | None:
-    """Where a ``chunk`` part lands as it arrives, given the fields sent before it: the end
-    of its session's file, when this process knows the session, has the running hash of its
-    bytes up to ``offset``, and the file ends there and is not held by another request.
-    Only a guess from the raw fields: the chunk's request checks everything as usual, and
-    keeps the landed bytes only when they are exactly its chunk at the session's end."""
+def landing_for(part: PartStart, fields: Mapping[str, str],
+                sessions: Collection[str] = ()) -> SessionFile | None:
+    """Where a ``chunk`` part lands as it arrives, given the fields sent before it and the
+    ids of the login sessions its request's cookies name: the end of its session's file,
+    when this process knows the session, the chunk before came from one of those login
+    sessions, this process has the running hash of its bytes up to ``offset``, and the file
+    ends there and is not held by another request. Only a guess from the raw fields and
+    cookies: the chunk's request checks everything as usual, and keeps the landed bytes
+    only when they are exactly its chunk at the session's end. (Someone else who knew the
+    file key could otherwise hold the upload's file for as long as a body may stall.)"""
     key = fields.get("filekey") or fields.get("sessionkey") or ""
     place = PLACES.get(key) if part.name == "chunk" else None
     if place is None or not fields.get("offset", "").isdigit():
+        return None
+    if not any(hmac.compare_digest(place.sender, session) for session in sessions if session):
         return None
     offset = int(fields["offset"])
     digest = HASHES.copy(key, offset) if 0 < offset < place.expected_size else None
@@ -160,12 +169,15 @@ class ChunkSessions:
     session is left as it was before the failed chunk, so the client can send it again.
     """
 
-    def __init__(self, stash: UploadStash, repo: FileRepo) -> None:
+    def __init__(self, stash: UploadStash, repo: FileRepo, sender: str = "") -> None:
+        """``sender``: the id of the login session sending the chunks (whose next chunk may
+        land, see ``landing_for``)."""
         store = chunk_store_for(repo)
         if store is None:
             raise ApiError("apierror-stashfailed-nosession", code="stashfailed")
         self.stash = stash
         self.repo = repo
+        self.sender = sender
         self.store: ChunkStore = store
         self._assembled: dict[str, Assembled] = {}
         # Running hashes of this request's sessions, not committed yet (HASHES gets them
@@ -207,8 +219,8 @@ class ChunkSessions:
         else:
             self._hashes[row.key] = (row.size, digest)
         path = self._local_file(row)
-        place = Place(path, row.expected_size) if path is not None \
-            and row.size < row.expected_size else None
+        place = Place(path, row.expected_size, self.sender) if path is not None \
+            and row.size < row.expected_size and self.sender else None
         self.stash.db.info.setdefault(_TO_REMEMBER, []).append(
             (row.key, row.size, digest, place))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -12,7 +13,7 @@ from starlette.responses import Response
 
 from wikiupload.api.context import HttpRequest
 from wikiupload.api.main import ApiResponse, handle
-from wikiupload.auth.cookies import set_cookie_header
+from wikiupload.auth.cookies import SessionCookies, set_cookie_header
 from wikiupload.http.form import (
     BodyTooLarge,
     FormData,
@@ -91,7 +92,8 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
                                     max_text_bytes=settings.max_form_text_bytes,
                                     idle_timeout=settings.body_idle_timeout,
                                     write_back=wiki.filerepo.syncs_local_files,
-                                    landing_for=landing_for)
+                                    landing_for=partial(landing_for,
+                                                        sessions=_session_ids(request, wiki)))
         return form, form.fields
     data = bytearray()
     async for piece in with_idle_timeout(request.stream(), settings.body_idle_timeout):
@@ -101,6 +103,12 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
     if mime in ("application/x-www-form-urlencoded", "") or not mime:
         return FormData({}, {}), parse_urlencoded(bytes(data))
     return FormData({}, {}), {}
+
+
+def _session_ids(request: Request, wiki: Wiki) -> tuple[str, ...]:
+    """The login sessions the request's cookies name (either may be the one it runs in)."""
+    jar = SessionCookies(wiki.settings.cookie_prefix)
+    return tuple(request.cookies.get(name, "") for name in (jar.bot, jar.normal))
 
 
 async def _run(wiki: Wiki, http_request: HttpRequest, form: FormData | None = None, *,
