@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from wikiupload.http.multipart import PartStart
+from wikiupload.upload import chunks
 from wikiupload.upload.chunk_landing import BUSY, SessionFile
 
 
@@ -97,3 +99,21 @@ def test_what_landed_reads_as_a_file_of_its_own_and_copies_out(tmp_path: Path) -
         landing.copy_to(out.fileno())
     assert copy.read_bytes() == b"0123456789"
     landing.release()
+
+
+def test_a_chunk_lands_only_for_the_session_that_sent_the_one_before(tmp_path: Path) -> None:
+    """Any cookie value may come (not only ASCII): it never matches, and never fails."""
+    path = _session(tmp_path)
+    chunks.HASHES.put("key.1", (5, hashlib.sha1(b"first")))
+    chunks.PLACES.put("key.1", chunks.Place(path, 100, "sender-id"))
+    part = PartStart("chunk", "blob", None, ())
+    fields = {"filekey": "key.1", "offset": "5"}
+    try:
+        for others in ((), ("",), ("someone-else",), ("\u00e9t\u00e9", "\udcff")):
+            assert chunks.landing_for(part, fields, others) is None
+        landing = chunks.landing_for(part, fields, ("\u00e9t\u00e9", "sender-id"))
+        assert isinstance(landing, SessionFile)
+        landing.release()
+    finally:
+        chunks.PLACES.pop("key.1")
+        chunks.HASHES.pop("key.1")

@@ -123,7 +123,9 @@ def landing_for(part: PartStart, fields: Mapping[str, str],
     place = PLACES.get(key) if part.name == "chunk" else None
     if place is None or not fields.get("offset", "").isdigit():
         return None
-    if not any(hmac.compare_digest(place.sender, session) for session in sessions if session):
+    sender = place.sender.encode()
+    if not any(hmac.compare_digest(sender, session.encode("utf-8", "surrogateescape"))
+               for session in sessions if session):
         return None
     offset = int(fields["offset"])
     digest = HASHES.copy(key, offset) if 0 < offset < place.expected_size else None
