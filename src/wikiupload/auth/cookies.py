@@ -32,6 +32,11 @@ class SessionCookies:
     def bot(self) -> str:
         return f"{self.prefix}_BPsession"
 
+    def named(self, cookies: Mapping[str, str]) -> tuple[str, ...]:
+        """The session ids the cookies carry, bot-password session first ("" if none);
+        either may be the request's, until ``load`` has looked them up."""
+        return tuple(cookies.get(name, "") for name in (self.bot, self.normal))
+
     def name_for(self, state: SessionState) -> str:
         return self.bot if state.bot_app_id is not None else self.normal
 

@@ -92,8 +92,8 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
                                     max_text_bytes=settings.max_form_text_bytes,
                                     idle_timeout=settings.body_idle_timeout,
                                     write_back=wiki.filerepo.syncs_local_files,
-                                    landing_for=partial(landing_for,
-                                                        sessions=_session_ids(request, wiki)))
+                                    landing_for=partial(landing_for, sessions=SessionCookies(
+                                        settings.cookie_prefix).named(request.cookies)))
         return form, form.fields
     data = bytearray()
     async for piece in with_idle_timeout(request.stream(), settings.body_idle_timeout):
@@ -103,12 +103,6 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
     if mime in ("application/x-www-form-urlencoded", "") or not mime:
         return FormData({}, {}), parse_urlencoded(bytes(data))
     return FormData({}, {}), {}
-
-
-def _session_ids(request: Request, wiki: Wiki) -> tuple[str, ...]:
-    """The login sessions the request's cookies name (either may be the one it runs in)."""
-    jar = SessionCookies(wiki.settings.cookie_prefix)
-    return tuple(request.cookies.get(name, "") for name in (jar.bot, jar.normal))
 
 
 async def _run(wiki: Wiki, http_request: HttpRequest, form: FormData | None = None, *,
