@@ -67,7 +67,9 @@ class SpoolFiles:
     def _take(self) -> int | None:
         with self._lock:
             fd = self._ready.popleft() if self._ready else None
-            make = self.ahead and not self._making and not self._closed
+            # Refilled once half are gone: the thread's wake-up is shared by several files.
+            make = (self.ahead and not self._making and not self._closed
+                    and len(self._ready) <= self._wanted // 2)
             self._making = self._making or make
         if make:
             _MAKER.submit(self._make_ready)

@@ -96,9 +96,9 @@ class UploadPipeline:
     # -- verification ---------------------------------------------------------------------
 
     def _verify(self) -> tuple[str, dict[str, Any]]:
-        temp_dir = self.ctx.wiki.temp_dir
+        wiki = self.ctx.wiki
         try:
-            with self.source.readable_path(self.repo, temp_dir) as path:
+            with self.source.readable_path(self.repo, lambda: wiki.temp_dir) as path:
                 content = read_if_small(path, self.source.size)
                 verdict, name, warnings = verification.verify_upload(
                     content, self.source.size, self.options.filename, self.settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +45,9 @@ class UploadSource:
         return cls(row.source_type or "file", row.orig_name, row.size, row.sha1, stashed=row)
 
     @contextmanager
-    def readable_path(self, repo: FileRepo, temp_dir: Path) -> Iterator[Path]:
-        """A local path to read the content from (a temporary copy only when needed)."""
+    def readable_path(self, repo: FileRepo, temp_dir: Callable[[], Path]) -> Iterator[Path]:
+        """A local path to read the content from (a temporary copy only when needed, in
+        the directory ``temp_dir()`` returns: asked for only then)."""
         if self.local is not None:
             yield self.local
             return
@@ -54,7 +55,7 @@ class UploadSource:
         if isinstance(repo.backend, LocalBackend):
             yield repo.backend.local_path(self.stashed.path)
             return
-        with tempfile.NamedTemporaryFile(dir=temp_dir, prefix="stash-") as copy:
+        with tempfile.NamedTemporaryFile(dir=temp_dir(), prefix="stash-") as copy:
             with repo.backend.open(self.stashed.path) as stream:
                 shutil.copyfileobj(stream, copy, 1024 * 1024)
             copy.flush()

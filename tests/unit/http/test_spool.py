@@ -82,6 +82,21 @@ def test_later_files_are_made_ahead_without_a_name(spool: SpoolFiles,
     _wait_ready(spool)                  # and made again
 
 
+def test_the_thread_refills_only_once_half_are_gone(spool: SpoolFiles,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _new(spool)
+    _wait_ready(spool)
+    submitted: list[Any] = []           # the refill is asked for, and not run
+    monkeypatch.setattr(spool_module._MAKER, "submit", submitted.append)
+    asked_after = []
+    for _ in range(READY):
+        _new(spool)
+        asked_after.append(len(submitted))
+    # Nothing while more than half are left; then one refill (it is still pending after).
+    half = READY - READY // 2
+    assert asked_after == [0] * (half - 1) + [1] * (READY - half + 1)
+
+
 def test_closing_lets_the_ready_files_go(spool: SpoolFiles) -> None:
     _new(spool)
     _wait_ready(spool)
