@@ -225,6 +225,12 @@ class Settings:
     max_concurrent_uploads_per_user: int = _setting(
         8, "Uploads one user (or address) may have in progress at once, across all server "
            "processes; 0: no limit.")
+    upload_slot_min_size: int = _setting(
+        1024 * 1024, "Files smaller than this, sent whole or published from the stash, take "
+                     "no slot of max_concurrent_uploads_per_user: their body has arrived when "
+                     "the slot would be taken, and the work left is a few milliseconds, about "
+                     "what the slot costs (chunks and URL uploads always take one); bytes, "
+                     "0: every upload takes one.")
     upload_lease_seconds: int = _setting(
         3600, "How long a slot of an upload in progress counts if its process dies on "
               "another host (a process on the same host frees it at once).")

@@ -176,7 +176,7 @@ def _leases(wiki: Wiki) -> list[UploadLease]:
 
 def test_concurrent_upload_slots_hold_across_processes_and_expire(
         served: Served, clients: Any) -> None:
-    wiki = served(max_concurrent_uploads_per_user=1)
+    wiki = served(max_concurrent_uploads_per_user=1, upload_slot_min_size=0)
     uploader = clients("Uploader@bot", UPLOADER_BOT_PASSWORD)
     assert _upload(uploader, "Solo.png")["upload"]["result"] == "Success"
     assert _leases(wiki) == []                                # released after success
@@ -200,6 +200,26 @@ def test_concurrent_upload_slots_hold_across_processes_and_expire(
         counters.acquire_lease(db, "user:2", 1, 3600)
         db.commit()
     assert _upload(admin, "Other.png")["upload"]["result"] == "Success"
+
+
+def test_a_small_file_takes_no_slot_a_larger_one_does(served: Served, clients: Any) -> None:
+    small, large = media.png("under the slot size"), media.png("over the slot size" * 200)
+    assert len(small) < len(large)
+    wiki = served(max_concurrent_uploads_per_user=1, upload_slot_min_size=len(large))
+    uploader = clients("Uploader@bot", UPLOADER_BOT_PASSWORD)
+    with wiki.db() as db:   # another process is uploading for the same user
+        counters.acquire_lease(db, "user:2", 1, 3600)
+        db.commit()
+    assert uploader.upload("Small.png", small)["upload"]["result"] == "Success"
+    stashed = uploader.upload("Stashed.png", media.png("stashed"), stash="1")["upload"]
+    assert stashed["result"] == "Success"
+    published = uploader.post(action="upload", filename="Stashed.png",
+                              filekey=stashed["filekey"], token=uploader.csrf)
+    assert published["upload"]["result"] == "Success"      # from the stash: no slot either
+    assert uploader.upload("Large.png", large)["error"]["code"] == "ratelimited"
+    chunk = uploader.chunk("Chunk.png", small[:100], 0, len(small))
+    assert chunk["error"]["code"] == "ratelimited"          # a chunk always takes one
+    assert [lease.holder for lease in _leases(wiki)] == ["user:2"]
 
 
 # -- stash quota ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import socket
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +310,7 @@ def test_a_committed_publish_leaves_no_intent(wiki: Wiki, uploader: ApiClient) -
 def test_upload_slots_of_dead_processes_are_freed(wiki: Wiki, uploader: ApiClient) -> None:
     """A process killed mid-upload keeps its slot until a process on its host finds it
     gone: at the next start, or when the holder would be refused a slot."""
+    wiki.settings = replace(wiki.settings, upload_slot_min_size=0)   # this one takes a slot
     dead = f"{socket.gethostname()}:{_dead_pid()}:1"
     limit = wiki.settings.max_concurrent_uploads_per_user
     with wiki.db() as db:

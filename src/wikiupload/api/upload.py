@@ -98,7 +98,7 @@ class UploadModule(ApiModule):
         check_upload_rights(ctx, by_url=bool(params["url"]))
         if isinstance(source, UploadSource):
             source.sync_ahead(ctx.wiki.filerepo)
-        with upload_slot(ctx):
+        with upload_slot(ctx, needed=self._takes_slot(ctx, source)):
             done = self._upload(ctx, params, source, run_async, expiry)
         # Committed: the answer is read outside the database's write lock.
         ctx.result["upload"] = done if isinstance(done, dict) else self._result(ctx, done)
@@ -119,6 +119,15 @@ class UploadModule(ApiModule):
             return self._run_url(ctx, source, options)
         assert isinstance(source, UploadSource)
         return UploadPipeline(ctx, source, options).run()
+
+    @staticmethod
+    def _takes_slot(ctx: ApiContext, source: UploadSource | UrlUpload | StashedFile | None,
+                    ) -> bool:
+        """Whether the upload counts against the caller's concurrent uploads: all but a
+        file under ``upload_slot_min_size`` sent whole or published from the stash."""
+        if isinstance(source, UploadSource):
+            return source.size >= int(ctx.settings.upload_slot_min_size)
+        return True
 
     # -- request checks -------------------------------------------------------------------
 
@@ -253,12 +262,17 @@ class UploadModule(ApiModule):
 
 
 @contextmanager
-def upload_slot(ctx: ApiContext) -> Iterator[None]:
+def upload_slot(ctx: ApiContext, *, needed: bool = True) -> Iterator[None]:
     """Hold one of the caller's concurrent-upload slots (a lease in the database, so the cap
     holds across server processes) while the upload runs; the upload's writes commit with
-    the slot's release (a failed upload's are rolled back, the release still commits)."""
+    the slot's release (a failed upload's are rolled back, the release still commits).
+
+    Without a slot (not ``needed``, or no cap) the transaction that read the session ends
+    here all the same: the upload's work starts without one.
+    """
     limit = ctx.settings.max_concurrent_uploads_per_user
-    if limit <= 0:
+    if limit <= 0 or not needed:
+        ctx.db.commit()
         yield
         ctx.db.commit()
         return
