@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis  # noqa: F401  (see below)
 import pytest
 import uvicorn
 from sqlalchemy import make_url, text
@@ -39,6 +40,11 @@ from wikiupload.wiki import Wiki
 
 from .storage.s3_support import create_bucket, drop_bucket, s3_test_settings
 from .support import Accounts, ApiClient
+
+# hypothesis is imported above, at the start of the run: pytest parses the modules of its
+# plugin when they are first imported, and Python 3.11 before 3.11.5 (Debian 12 has 3.11.2)
+# can fail to parse from deep in a stack ("SystemError: AST constructor recursion depth
+# mismatch"), as at the end of a run that collected no hypothesis test.
 
 DEFAULT_PG_URL = "postgresql+psycopg://wikiupload:wikiupload@127.0.0.1:5432/wikiupload_test"
 UPLOADER_BOT_PASSWORD = "uploaderbotsecret0123456789abcde"

@@ -267,12 +267,13 @@ def upload_slot(ctx: ApiContext, *, needed: bool = True) -> Iterator[None]:
     holds across server processes) while the upload runs; the upload's writes commit with
     the slot's release (a failed upload's are rolled back, the release still commits).
 
-    Without a slot (not ``needed``, or no cap) the transaction that read the session ends
-    here all the same: the upload's work starts without one.
+    Without a slot (not ``needed``, or no cap) the upload goes on in the transaction that
+    read the session: one commit in all. On SQLite that transaction holds the write lock
+    from the start; the uploads without a slot are the small ones, whose checks take a
+    millisecond, and other requests wait their turn without polling (``db.engine``).
     """
     limit = ctx.settings.max_concurrent_uploads_per_user
     if limit <= 0 or not needed:
-        ctx.db.commit()
         yield
         ctx.db.commit()
         return

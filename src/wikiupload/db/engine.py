@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,84 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+BUSY_TIMEOUT_SECONDS = 30
+
+# One queue per database file, shared by the process's connections to it.
+_WRITER_QUEUES: dict[str, threading.Lock] = {}
+_WRITER_QUEUES_LOCK = threading.Lock()
+
+
+def _writer_queue(database: str) -> threading.Lock:
+    with _WRITER_QUEUES_LOCK:
+        return _WRITER_QUEUES.setdefault(database, threading.Lock())
+
+
+class QueuedWriterConnection(sqlite3.Connection):
+    """A SQLite connection whose transactions take turns with the process's other
+    connections to the same database.
+
+    A transaction that finds SQLite's write lock taken has SQLite sleep and retry (1, 2,
+    5, 10 ... ms): with transactions of a few milliseconds, the other threads mostly sleep.
+    Waiting on a lock instead, the next transaction starts the moment the last one ends.
+    The turn is taken before BEGIN and given back when the transaction ends: commit,
+    rollback (also the pool's, for a connection returned with a transaction open) or
+    close. Other processes are kept out by SQLite's own lock, as before.
+    """
+
+    writer_queue: threading.Lock | None = None      # set when the connection is made
+    _in_turn = False
+
+    def wait_turn(self) -> None:
+        queue = self.writer_queue
+        if queue is None or self._in_turn:
+            return
+        if not queue.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked (no turn to write within "
+                                           f"{BUSY_TIMEOUT_SECONDS} s)")
+        self._in_turn = True
+
+    def _end_turn(self) -> None:
+        if self._in_turn and self.writer_queue is not None:
+            self._in_turn = False
+            self.writer_queue.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._end_turn()
+
+
+def _database_file(dbapi_connection: sqlite3.Connection) -> str:
+    """The main database's file ('' for an in-memory or temporary one)."""
+    for _seq, name, file in dbapi_connection.execute("PRAGMA database_list"):
+        if name == "main":
+            return str(file or "")
+    return ""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None   # transactions are begun by _sqlite_begin
+    if isinstance(dbapi_connection, QueuedWriterConnection):
+        database = _database_file(dbapi_connection)
+        dbapi_connection.writer_queue = _writer_queue(database) if database else None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 
@@ -31,9 +104,17 @@ def _sqlite_begin(connection: Any) -> None:
     transaction that reads a row and then writes it cannot race another one.
 
     Sent on the driver's connection itself: the engine's statement path (events, result
-    set-up) costs several times the statement, twice per upload.
+    set-up) costs several times the statement, twice per upload. Before it, the connection
+    waits its turn among the process's writers (``QueuedWriterConnection``).
     """
-    connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+    driver = connection.connection.driver_connection
+    if isinstance(driver, QueuedWriterConnection):
+        driver.wait_turn()
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        driver.rollback()       # gives the turn back (there is no transaction to end)
+        raise
 
 
 def make_engine(url: str) -> Engine:
@@ -46,7 +127,9 @@ def make_engine(url: str) -> Engine:
     pages from the file again (68 read calls for a small upload against 26).
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": BUSY_TIMEOUT_SECONDS,
+                                                  "factory": QueuedWriterConnection},
                                pool_use_lifo=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine, text
+
+from wikiupload.db import engine as engine_module
 from wikiupload.db.engine import make_engine
 
 
@@ -22,5 +28,74 @@ def test_sqlite_reuses_the_connection_returned_last(tmp_path: Path) -> None:
         with engine.connect() as again, engine.connect() as other:
             assert again.connection.dbapi_connection is second_dbapi
             assert other.connection.dbapi_connection is first_dbapi
+    finally:
+        engine.dispose()
+
+
+def _started_in_thread(engine: Engine, began: threading.Event, done: list[str],
+                       name: str) -> threading.Thread:
+    """A thread that begins a transaction, records ``name`` and commits. Its connection has
+    no busy timeout: had the transaction not waited its turn, SQLite would refuse it."""
+    def run() -> None:
+        with engine.connect() as connection:
+            connection.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+            began.set()
+            with connection.begin():
+                done.append(name)
+                connection.execute(text("INSERT INTO t VALUES (1)"))
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback", "pool reset", "close"])
+def test_sqlite_writers_take_turns_without_polling(tmp_path: Path, end: str) -> None:
+    """A transaction waits for the one before it to end however it ends (not on SQLite's
+    busy handler), and starts as soon as it has."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'wiki.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        holder = engine.connect()
+        holder.begin()
+        holder.execute(text("INSERT INTO t VALUES (0)"))
+        began, done = threading.Event(), []
+        waiter = _started_in_thread(engine, began, done, "waiter")
+        began.wait(10)
+        waiter.join(0.3)
+        assert done == [] and waiter.is_alive()        # waiting its turn
+        if end == "commit":
+            holder.commit()
+        elif end == "rollback":
+            holder.rollback()
+        elif end == "pool reset":      # returned to the pool with its transaction open
+            holder.close()
+        else:                          # invalidated: its DBAPI connection closed
+            holder.invalidate()
+        waiter.join(10)
+        assert done == ["waiter"]
+        if end != "close":
+            holder.close()
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT x FROM t ORDER BY x")).scalars().all()
+        assert rows == ([0, 1] if end == "commit" else [1])
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_a_turn_not_given_back_in_time_is_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that waits longer than the busy timeout fails, as SQLite's own wait would."""
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_SECONDS", 0.2)
+    engine = make_engine(f"sqlite:///{tmp_path / 'wiki.sqlite'}")
+    try:
+        with engine.connect() as holder, engine.connect() as waiter:
+            holder.begin()
+            with pytest.raises(sqlite3.OperationalError, match="no turn to write"):
+                waiter.begin()
+            assert not waiter.in_transaction()
+            holder.rollback()
+            waiter.begin()           # the failed wait left nothing behind
+            waiter.rollback()
     finally:
         engine.dispose()
