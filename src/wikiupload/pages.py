@@ -56,6 +56,8 @@ def page_title(page: Page) -> Title:
 # Several times in every upload: built once.
 _FIND_PAGE = select(Page).where(Page.namespace == bindparam("namespace"),
                                 Page.title == bindparam("title"))
+_PAGE_ID = select(Page.id).where(Page.namespace == bindparam("namespace"),
+                                 Page.title == bindparam("title"))
 # An edit writes its rows with one statement each, on the tables: no unit-of-work flush.
 _USERS = table_of(User)
 _ADD_EDIT = (_USERS.update().where(_USERS.c.id == bindparam("user_id"))
@@ -96,7 +98,11 @@ def find_page(db: DbSession, title: Title) -> Page | None:
     page = known.get(key) if known is not None else None
     if page is not None and inspect(page).persistent and page not in db.deleted:
         return page          # still in this session, not deleted since
-    page = db.scalars(_FIND_PAGE, {"namespace": key[0], "title": key[1]}).first()
+    where = {"namespace": key[0], "title": key[1]}
+    # Most uploads are of new files: a page that is not there costs no ORM query.
+    if execute(db, _PAGE_ID, where).first() is None:
+        return None
+    page = db.scalars(_FIND_PAGE, where).first()
     if page is not None:
         _remember(db, page)  # the query may have begun the transaction
     return page

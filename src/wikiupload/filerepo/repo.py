@@ -15,6 +15,7 @@ repository makes each object change atomic, not a sequence of them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -55,6 +56,7 @@ _EXTENSION_ALIASES = {"jpeg": "jpg", "htm": "html", "mpeg": "mpg", "tiff": "tif"
 _ABSOLUTE_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=256)      # an upload converts its digest several times
 def sha1_base36(hex_digest: str) -> str:
     """A 40-digit hex SHA-1 as MediaWiki stores it: base 36, lowercase, 31 digits."""
     if not re.fullmatch(r"[0-9a-fA-F]{40}", hex_digest):
