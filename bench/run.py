@@ -313,8 +313,10 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def machine_text() -> str:
+    """The host, and the Python the bench and its wikiupload run on (which build matters:
+    docs/performance.md)."""
     return (f"{platform.node() or 'host'}: {os.cpu_count()} CPUs, {platform.platform()}, "
-            f"Python {platform.python_version()}")
+            f"Python {platform.python_version()} ({os.path.realpath(sys.executable)})")
 
 
 def print_result(result: RunResult, options: Options, report: Report = print) -> bool:

@@ -3,7 +3,7 @@
 # The interpreter: $WIKIUPLOAD_PYTHON if set; else the distribution's /usr/bin/python3 when it
 # is 3.11 or newer; else the first python3 on PATH. Debian's is built with profile-guided
 # and link-time optimisation, which a Python built from source (pyenv, python-build) lacks
-# unless asked for: a small upload costs its server about a fifth less CPU on Debian's
+# unless asked for: a small upload costs its server about an eighth less CPU on Debian's
 # (docs/performance.md).
 
 _is_usable_python() {
