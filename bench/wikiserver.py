@@ -49,30 +49,33 @@ from wikiupload.cli import main
 sys.exit(next((code for argv in json.loads(sys.argv[1]) if (code := main(argv))), 0))"""
 
 
-def run_cli(env: dict[str, str], *commands: list[str]) -> str:
-    """Run ``wikiupload ARGV`` for each command (this interpreter's); returns their output."""
-    done = subprocess.run([sys.executable, "-c", _CLI_SCRIPT, json.dumps(commands)], env=env,
+def run_cli(env: dict[str, str], *commands: list[str], python: str = sys.executable) -> str:
+    """Run ``wikiupload ARGV`` for each command (by default on this interpreter); returns
+    their output."""
+    done = subprocess.run([python, "-c", _CLI_SCRIPT, json.dumps(commands)], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:
         raise BenchError(f"wikiupload {commands} failed: {done.stderr.strip()}")
     return done.stdout
 
 
-def create_account(env: dict[str, str], user: str = USER_NAME) -> tuple[str, str]:
+def create_account(env: dict[str, str], user: str = USER_NAME,
+                   python: str = sys.executable) -> tuple[str, str]:
     """A user (group bot: autoconfirmed, so no newbie limits) and its bot password."""
     alphabet = "0123456789abcdefghijklmnopqrstuvw"
     password = "".join(secrets.choice(alphabet) for _ in range(32))
     run_cli(env,
             # --password=VALUE: a generated password may start with "-"
             ["user", "add", user, f"--password={secrets.token_urlsafe(18)}", "--group", "bot"],
-            ["botpassword", "add", user, BOT_APP, f"--password={password}"])
+            ["botpassword", "add", user, BOT_APP, f"--password={password}"], python=python)
     return f"{user}@{BOT_APP}", password
 
 
 class Server:
     """``wikiupload serve`` in a child process; stopped (SIGTERM, then SIGKILL) on exit."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, account: tuple[str, str]) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, account: tuple[str, str],
+                 python: str = sys.executable) -> None:
         self.account = account           # (login name, bot password)
         self.data_dir = Path(env["WIKIUPLOAD_DATA_DIR"])
         self.port = free_port()
@@ -80,7 +83,7 @@ class Server:
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "wikiupload.cli", "serve", "--host", "127.0.0.1",
+            [python, "-m", "wikiupload.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port)],
             env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
