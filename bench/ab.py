@@ -17,16 +17,17 @@ import shlex
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from bench.apiclient import Client
 from bench.pngfile import png_layout, write_png
 from bench.procstat import cpu_seconds
+from bench.together import run_together
 from bench.units import KIB, BenchError, Report, parse_sizes
 from bench.wikiserver import Server, create_account, server_env
 
@@ -104,27 +105,19 @@ def run_batch(running: Running, number: int, batch: int, size: int) -> float:
         batches.append(paths)
     for client in running.clients:
         client.ping()
-    errors: list[BaseException] = []
 
     def work(client: Client, paths: list[Path]) -> None:
-        try:
-            for path in paths:
-                client.upload(path, f"Ab-{path.stem}-{time.time_ns()}.png")
-                path.unlink()
-        except BaseException as error:  # reported below
-            errors.append(error)
+        for path in paths:
+            client.upload(path, f"Ab-{path.stem}-{time.time_ns()}.png")
+            path.unlink()
 
-    threads = [threading.Thread(target=work, args=(client, paths))
-               for client, paths in zip(running.clients, batches, strict=True)]
     cpu_before = cpu_seconds(running.server.pid)
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    if errors:
-        raise BenchError(f"{running.side.name}: {errors[0]}\n{running.server.log_tail()}")
+    try:
+        seconds = run_together([partial(work, client, paths) for client, paths
+                                in zip(running.clients, batches, strict=True)],
+                               f"{running.side.name}: small uploads")
+    except BenchError as error:
+        raise BenchError(f"{error}\n{running.server.log_tail()}") from None
     tally = running.tally
     uploads = batch * len(running.clients)
     tally.seconds += seconds

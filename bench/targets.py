@@ -9,16 +9,17 @@ method measures one upload and returns its wall time; the chunked one also the p
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from bench.apiclient import Client
 from bench.bodies import ChunkBody, MultipartFileBody
-from bench.units import BenchError, size_label
+from bench.together import run_together
+from bench.units import size_label
 
 
 @dataclass(frozen=True)
@@ -79,25 +80,14 @@ class ApiTarget:
         logged_in = [self.client(index) for index in range(len(files))]
         for client in logged_in:
             client.ping()
-        errors: list[BaseException] = []
 
         def work(client: Client, batch: list[Path]) -> None:
-            try:
-                for source in batch:
-                    client.upload(source, unique_name("Small", source.stat().st_size))
-            except BaseException as error:  # reported by the caller
-                errors.append(error)
+            for source in batch:
+                client.upload(source, unique_name("Small", source.stat().st_size))
 
-        threads = [threading.Thread(target=work, args=(client, batch))
-                   for client, batch in zip(logged_in, files, strict=True)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.perf_counter() - started
-        if errors:
-            raise BenchError(f"{self.name}: small uploads failed: {errors[0]}")
+        seconds = run_together([partial(work, client, batch) for client, batch
+                                in zip(logged_in, files, strict=True)],
+                               f"{self.name}: small uploads")
         return sum(len(batch) for batch in files) / seconds
 
     def _check_and_discard(self, client: Client, stored: str, sha1: str, size: int) -> None:

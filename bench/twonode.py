@@ -11,15 +11,16 @@ from __future__ import annotations
 import os
 import secrets
 import statistics
-import threading
-import time
 from collections.abc import Mapping
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
+from bench.apiclient import Client
 from bench.cases import MB, TwoNodeFinding
 from bench.targets import ApiTarget
-from bench.units import BenchError, Report
+from bench.together import run_together
+from bench.units import Report
 from bench.wikiserver import Server, create_account, server_env
 
 CLIENTS = 4
@@ -73,27 +74,14 @@ def run_two_node(work: Path, source: Path, sha1: str, report: Report, rounds: in
 
 def _aggregate(size: int, plan: list[tuple[ApiTarget, int]], source: Path, sha1: str) -> float:
     """All clients of ``plan`` upload ``source`` at once; the aggregate MB/s."""
-    clients = [(target, target.client(index)) for target, index in plan]
-    for _target, client in clients:
+    clients = [target.client(index) for target, index in plan]
+    for client in clients:
         client.ping()
-    errors: list[BaseException] = []
 
-    def work(target: ApiTarget, index: int) -> None:
-        try:
-            client = clients[index][1]
-            stored, _ = client.upload(source, f"TwoNode-{secrets.token_hex(6)}.png")
-            client.check_stored(stored, sha1, size)
-        except BaseException as error:  # reported below
-            errors.append(error)
+    def work(client: Client) -> None:
+        stored, _ = client.upload(source, f"TwoNode-{secrets.token_hex(6)}.png")
+        client.check_stored(stored, sha1, size)
 
-    threads = [threading.Thread(target=work, args=(target, i))
-               for i, (target, _client) in enumerate(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    if errors:
-        raise BenchError(f"two-node upload failed: {errors[0]}")
+    seconds = run_together([partial(work, client) for client in clients],
+                           "two-node upload")
     return len(plan) * size / MB / seconds

@@ -27,8 +27,9 @@ from bench.pngfile import (
 from bench.report import checks, checks_table, draw_chart, figures_table
 from bench.run import SmallFiles
 from bench.targets import Timing
+from bench.together import run_together
 from bench.twonode import shared_settings
-from bench.units import GIB, KIB, MIB, parse_size, size_label
+from bench.units import GIB, KIB, MIB, BenchError, parse_size, size_label
 from PIL import Image
 
 
@@ -192,3 +193,16 @@ def test_every_timed_case_starts_on_a_settled_disk(monkeypatch: pytest.MonkeyPat
     for case in throughput_cases([MIB], [MIB]):
         measure(case, Recorder(), source, "")
     assert events == ["sync", "direct", "sync", "chunked"]
+
+
+def test_jobs_run_together_and_the_first_error_is_reported() -> None:
+    done: list[int] = []
+
+    def fail() -> None:
+        raise OSError("disk gone")
+
+    seconds = run_together([lambda: done.append(1), lambda: done.append(2)], "two jobs")
+    assert sorted(done) == [1, 2] and seconds >= 0
+    with pytest.raises(BenchError, match="^three jobs failed: disk gone$"):
+        run_together([lambda: done.append(3), fail, lambda: done.append(4)], "three jobs")
+    assert sorted(done) == [1, 2, 3, 4]          # the others ran to the end
