@@ -269,8 +269,9 @@ def upload_slot(ctx: ApiContext, *, needed: bool = True) -> Iterator[None]:
 
     Without a slot (not ``needed``, or no cap) the upload goes on in the transaction that
     read the session: one commit in all. On SQLite that transaction holds the write lock
-    from the start; the uploads without a slot are the small ones, whose checks take a
-    millisecond, and other requests wait their turn without polling (``db.engine``).
+    from the start; with the cap on, the uploads without a slot are the small ones, whose
+    checks take a millisecond, and other requests wait their turn without polling
+    (``db.engine``).
     """
     limit = ctx.settings.max_concurrent_uploads_per_user
     if limit <= 0 or not needed:
