@@ -135,16 +135,25 @@ class _SlowChunk:
         self.sock.close()
 
 
-def _fields(client: ApiClient, key: str, offset: int, filesize: int) -> dict[str, Any]:
-    return {"action": "upload", "format": "json", "filename": "Held.png", "stash": "1",
+def _fields(client: ApiClient, key: str, offset: int, filesize: int,
+            name: str = "Held.png") -> dict[str, Any]:
+    return {"action": "upload", "format": "json", "filename": name, "stash": "1",
             "filesize": filesize, "offset": offset, "filekey": key, "token": client.csrf}
+
+
+def _first_half_sent(client: ApiClient, seed: str,
+                     name: str = "Held.png") -> tuple[bytes, int, str]:
+    """A chunked upload of ``_data(seed)`` whose first half is sent: the data, the offset
+    of the second half and the file key."""
+    data = _data(seed)
+    half = len(data) // 2
+    key = client.chunk(name, data[:half], 0, len(data))["upload"]["filekey"]
+    return data, half, key
 
 
 def test_a_chunk_cut_off_mid_body_leaves_the_upload_as_it_was(
         uploader: ApiClient, wiki: Wiki, api_url: str) -> None:
-    data = _data("vanish")
-    half = len(data) // 2
-    key = uploader.chunk("Held.png", data[:half], 0, len(data))["upload"]["filekey"]
+    data, half, key = _first_half_sent(uploader, "vanish")
     stored = _session_file(wiki, key)
     slow = _SlowChunk(uploader, api_url, _fields(uploader, key, half, len(data)),
                       b"\xff" * (len(data) - half))
@@ -169,11 +178,9 @@ def test_a_chunk_from_another_login_session_does_not_land(
     """Only the login session that sent the chunk before lands the next one: someone else
     who knew the file key could otherwise hold the upload's file while their body stalls
     (their request is refused in the end, but the owner's chunks would wait meanwhile)."""
-    data = _data("someone else")
-    half = len(data) // 2
-    key = uploader.chunk("Elsewhere.png", data[:half], 0, len(data))["upload"]["filekey"]
+    data, half, key = _first_half_sent(uploader, "someone else", "Elsewhere.png")
     stored = _session_file(wiki, key)
-    intruder = _SlowChunk(admin, api_url, _fields(admin, key, half, len(data)),
+    intruder = _SlowChunk(admin, api_url, _fields(admin, key, half, len(data), "Elsewhere.png"),
                           b"\xff" * (len(data) - half))
     deadline = time.monotonic() + 0.5
     while time.monotonic() < deadline:       # the intruder's part is arriving meanwhile
@@ -192,9 +199,7 @@ def test_a_chunk_sent_while_another_lands_waits_for_it_and_loses(
     """The landing request holds the session's file until it ends; a second chunk for the
     same offset (spooled, since the file is held) waits for it, also on SQLite, whose
     transactions all take the write lock, and then finds its offset taken."""
-    data = _data("held")
-    half = len(data) // 2
-    key = uploader.chunk("Held.png", data[:half], 0, len(data))["upload"]["filekey"]
+    data, half, key = _first_half_sent(uploader, "held")
     landing = _SlowChunk(uploader, api_url, _fields(uploader, key, half, len(data)),
                          data[half:])
     _wait_until_held(_session_file(wiki, key))
@@ -278,9 +283,7 @@ def test_a_session_served_while_a_chunk_lands_shows_the_bytes_so_far(
     not the unchecked bytes of a chunk still arriving."""
     import requests
 
-    data = _data("served")
-    half = len(data) // 2
-    key = uploader.chunk("Held.png", data[:half], 0, len(data))["upload"]["filekey"]
+    data, half, key = _first_half_sent(uploader, "served")
     landing = _SlowChunk(uploader, api_url, _fields(uploader, key, half, len(data)),
                          b"<html><script>alert(1)</script>".ljust(len(data) - half))
     _wait_until_held(_session_file(wiki, key))
