@@ -47,7 +47,7 @@ class MultipartFileBody:
 
     def __iter__(self) -> Iterator[bytes | memoryview]:
         yield self._head
-        buffer = bytearray(SEND_BUFFER)
+        buffer = bytearray(min(SEND_BUFFER, max(self._length, 1)))
         view = memoryview(buffer)
         with open(self.path, "rb", buffering=0) as source:
             while count := source.readinto(buffer):
