@@ -37,10 +37,29 @@ class QueuedWriterConnection(sqlite3.Connection):
     The turn is taken before BEGIN and given back when the transaction ends: commit,
     rollback (also the pool's, for a connection returned with a transaction open) or
     close. Other processes are kept out by SQLite's own lock, as before.
+
+    Once set up (``begins_transactions``), the connection begins every transaction itself,
+    with BEGIN IMMEDIATE, when the first statement asks for a cursor outside one: in WAL
+    mode readers are not blocked by that lock; writers queue instead of failing with
+    "database is locked" when a deferred transaction tries to upgrade, and a transaction
+    that reads a row and then writes it cannot race another one. (An engine "begin" event
+    would do the same, but any engine event sends every statement through the engine's
+    event dispatch, a few percent of a small upload.)
     """
 
     writer_queue: threading.Lock | None = None      # set when the connection is made
+    begins_transactions = False                     # set once the connection is set up
     _in_turn = False
+
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:   # what the cursor factory makes
+        if self.begins_transactions and not self.in_transaction:
+            self.wait_turn()
+            try:
+                super().cursor().execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.rollback()     # gives the turn back (there is no transaction to end)
+                raise
+        return super().cursor(*args, **kwargs)
 
     def wait_turn(self) -> None:
         queue = self.writer_queue
@@ -84,42 +103,22 @@ def _database_file(dbapi_connection: sqlite3.Connection) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None   # transactions are begun by _sqlite_begin
-    if isinstance(dbapi_connection, QueuedWriterConnection):
-        database = _database_file(dbapi_connection)
-        dbapi_connection.writer_queue = _writer_queue(database) if database else None
+    dbapi_connection.isolation_level = None   # the connection begins its transactions
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
-
-
-def _sqlite_begin(connection: Any) -> None:
-    """Every transaction takes SQLite's write lock up front (BEGIN IMMEDIATE).
-
-    In WAL mode readers are not blocked by it; writers queue on the busy timeout instead of
-    failing with "database is locked" when a deferred transaction tries to upgrade, and a
-    transaction that reads a row and then writes it cannot race another one.
-
-    Sent on the driver's connection itself: the engine's statement path (events, result
-    set-up) costs several times the statement, twice per upload. Before it, the connection
-    waits its turn among the process's writers (``QueuedWriterConnection``).
-    """
-    driver = connection.connection.driver_connection
-    if isinstance(driver, QueuedWriterConnection):
-        driver.wait_turn()
-    try:
-        driver.execute("BEGIN IMMEDIATE")
-    except BaseException:
-        driver.rollback()       # gives the turn back (there is no transaction to end)
-        raise
+    if isinstance(dbapi_connection, QueuedWriterConnection):
+        database = _database_file(dbapi_connection)
+        dbapi_connection.writer_queue = _writer_queue(database) if database else None
+        dbapi_connection.begins_transactions = True
 
 
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout, foreign keys and
-    write-locking transactions.
+    write-locking transactions (``QueuedWriterConnection``).
 
     SQLite's pool hands out the connection returned last: each connection keeps its own
     page cache, which a write through another connection invalidates. Taken in turns, every
@@ -131,9 +130,8 @@ def make_engine(url: str) -> Engine:
                                                   "timeout": BUSY_TIMEOUT_SECONDS,
                                                   "factory": QueuedWriterConnection},
                                pool_use_lifo=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
+        event.listen(engine, "connect", _sqlite_pragmas)    # a pool event: statements
+        return engine                                       # go on without dispatch
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 

@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from wikiupload.db import engine as engine_module
 from wikiupload.db.engine import make_engine
@@ -32,17 +33,27 @@ def test_sqlite_reuses_the_connection_returned_last(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def _started_in_thread(engine: Engine, began: threading.Event, done: list[str],
-                       name: str) -> threading.Thread:
-    """A thread that begins a transaction, records ``name`` and commits. Its connection has
-    no busy timeout: had the transaction not waited its turn, SQLite would refuse it."""
+def _driver(connection: Connection) -> sqlite3.Connection:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+def _impatient(engine: Engine) -> Connection:
+    """A connection without a busy timeout: had its transaction not waited its turn, SQLite
+    would refuse it. (Made before the turn is taken: setting it takes a turn too.)"""
+    connection = engine.connect()
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")     # a setting of the connection
+    connection.commit()
+    return connection
+
+
+def _started_in_thread(connection: Connection, done: list[str], name: str) -> threading.Thread:
+    """A thread that runs a transaction on ``connection``, records ``name`` and commits."""
     def run() -> None:
-        with engine.connect() as connection:
-            connection.connection.driver_connection.execute("PRAGMA busy_timeout=0")
-            began.set()
-            with connection.begin():
-                done.append(name)
-                connection.execute(text("INSERT INTO t VALUES (1)"))
+        with connection, connection.begin():
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+            done.append(name)
     thread = threading.Thread(target=run)
     thread.start()
     return thread
@@ -56,12 +67,12 @@ def test_sqlite_writers_take_turns_without_polling(tmp_path: Path, end: str) -> 
     try:
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        impatient = _impatient(engine)
         holder = engine.connect()
         holder.begin()
         holder.execute(text("INSERT INTO t VALUES (0)"))
-        began, done = threading.Event(), []
-        waiter = _started_in_thread(engine, began, done, "waiter")
-        began.wait(10)
+        done: list[str] = []
+        waiter = _started_in_thread(impatient, done, "waiter")
         waiter.join(0.3)
         assert done == [] and waiter.is_alive()        # waiting its turn
         if end == "commit":
@@ -90,12 +101,13 @@ def test_sqlite_a_turn_not_given_back_in_time_is_an_error(
     engine = make_engine(f"sqlite:///{tmp_path / 'wiki.sqlite'}")
     try:
         with engine.connect() as holder, engine.connect() as waiter:
-            holder.begin()
-            with pytest.raises(sqlite3.OperationalError, match="no turn to write"):
-                waiter.begin()
-            assert not waiter.in_transaction()
+            holder.execute(text("SELECT 1"))        # its transaction has begun
+            with pytest.raises(OperationalError, match="no turn to write"):
+                waiter.execute(text("SELECT 1"))
+            assert not _driver(waiter).in_transaction
+            waiter.rollback()
             holder.rollback()
-            waiter.begin()           # the failed wait left nothing behind
+            waiter.execute(text("SELECT 1"))        # the failed wait left nothing behind
             waiter.rollback()
     finally:
         engine.dispose()
