@@ -176,9 +176,12 @@ class _BodyConnection:
         cookies.add_cookie_header(request)
         headers = {"User-Agent": USER_AGENT, "Content-Type": body.content_type,
                    "Content-Length": str(len(body)), **dict(request.header_items())}
+        whole = body.whole()
         # The pieces are memoryviews (typeshed says bytes); http.client sends any buffer.
-        self.connection.request("POST", self.target, body=cast(Iterable[bytes], body),
-                                headers=headers)
+        self.connection.request("POST", self.target, headers=headers,
+                                body=cast(Iterable[bytes], body) if whole is None else whole)
+        if whole is not None:
+            body.sent_at = time.perf_counter()
         reply = self.connection.getresponse()
         text = reply.read()
         self.used_at = time.monotonic()

@@ -45,6 +45,17 @@ class MultipartFileBody:
     def __len__(self) -> int:
         return self._length
 
+    def whole(self) -> bytes | None:
+        """The body in one piece when it is at most ``SEND_BUFFER`` bytes (else None): sent
+        with the request's headers in one write, as clients that build a body in memory
+        (requests, pywikibot, mwclient) send a small upload."""
+        if self._length > SEND_BUFFER:
+            return None
+        data = b"".join(self)
+        if len(data) != self._length:
+            raise BenchError(f"{self.path} changed while it was read")
+        return data
+
     def __iter__(self) -> Iterator[bytes | memoryview]:
         yield self._head
         buffer = bytearray(min(SEND_BUFFER, max(self._length, 1)))

@@ -69,3 +69,16 @@ def test_bodies_carry_the_session_cookies_and_take_new_ones(recorder: str, tmp_p
     third = client.send(MultipartFileBody({}, "file", "a.png", source))
     assert third["port"] != first["port"]           # idle too long: a new connection
     client.close()
+
+
+def test_a_small_body_goes_in_one_piece_a_large_one_streams(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    source = tmp_path / "a.png"
+    source.write_bytes(bytes(range(256)) * 40)
+    body = MultipartFileBody({"action": "upload"}, "file", "a.png", source, "image/png")
+    whole = body.whole()
+    assert whole is not None and whole == b"".join(bytes(piece) for piece in body)
+    assert len(whole) == len(body) and whole.endswith(f"--{body.boundary}--\r\n".encode())
+    monkeypatch.setattr("bench.bodies.SEND_BUFFER", len(body) - 1)
+    assert body.whole() is None
