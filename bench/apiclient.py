@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import http.cookiejar
 import json
+import socket
 import time
 import urllib.request
 from collections.abc import Iterable
@@ -171,7 +172,13 @@ class _BodyConnection:
 
     def post(self, body: MultipartFileBody, cookies: http.cookiejar.CookieJar) -> tuple[int, bytes]:
         if time.monotonic() - self.used_at > IDLE_RECONNECT_SECONDS:
-            self.connection.close()        # opened again by the request
+            self.connection.close()
+        if self.connection.sock is None:
+            self.connection.connect()
+            sock = cast(socket.socket, self.connection.sock)    # connect() set it
+            # As urllib3 (under requests, pywikibot, mwclient) sets on every connection: the
+            # body is not held back until the headers before it are acknowledged.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request = urllib.request.Request(self.url, method="POST")
         cookies.add_cookie_header(request)
         headers = {"User-Agent": USER_AGENT, "Content-Type": body.content_type,
