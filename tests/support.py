@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,16 @@ DOCREF_TAIL = (" for API usage. Subscribe to the mediawiki-api-announce mailing 
 @contextmanager
 def recorded_sql(engine: Engine) -> Iterator[list[str]]:
     """Every statement run on ``engine`` while the block runs (whitespace collapsed), and
-    ``COMMIT`` for every commit."""
+    ``COMMIT`` for every commit.
+
+    On SQLite, what the driver ran, with its parameters filled in (the hot statements skip
+    SQLAlchemy's events: ``db.driver_path``), except the BEGIN of each transaction;
+    elsewhere, what SQLAlchemy sent.
+    """
+    if engine.dialect.name == "sqlite":
+        with _traced(engine) as seen:
+            yield seen
+        return
     seen: list[str] = []
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
@@ -34,6 +44,29 @@ def recorded_sql(engine: Engine) -> Iterator[list[str]]:
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)
+
+
+@contextmanager
+def _traced(engine: Engine) -> Iterator[list[str]]:
+    """The SQLite statements of every connection taken from the pool during the block."""
+    seen: list[str] = []
+    traced: list[sqlite3.Connection] = []
+
+    def record(sql: str) -> None:
+        if not sql.startswith("BEGIN"):
+            seen.append(" ".join(sql.split()))
+
+    def checkout(driver: sqlite3.Connection, _record: Any, _proxy: Any) -> None:
+        driver.set_trace_callback(record)
+        traced.append(driver)
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "checkout", checkout)
+        for driver in traced:
+            driver.set_trace_callback(None)
 
 
 @dataclass(frozen=True)
