@@ -25,10 +25,14 @@ def recorded_sql(engine: Engine) -> Iterator[list[str]]:
     SQLAlchemy's events: ``db.driver_path``), except the BEGIN of each transaction;
     elsewhere, what SQLAlchemy sent.
     """
-    if engine.dialect.name == "sqlite":
-        with _traced(engine) as seen:
-            yield seen
-        return
+    recorder = _traced if engine.dialect.name == "sqlite" else _listened
+    with recorder(engine) as seen:
+        yield seen
+
+
+@contextmanager
+def _listened(engine: Engine) -> Iterator[list[str]]:
+    """The statements SQLAlchemy sends through the engine during the block."""
     seen: list[str] = []
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:

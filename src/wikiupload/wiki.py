@@ -16,6 +16,7 @@ from wikiupload.config import Settings
 from wikiupload.db.engine import make_engine, make_sessionmaker, migrate
 from wikiupload.filerepo.repo import FileRepo
 from wikiupload.http.spool import SpoolFiles
+from wikiupload.web.request_lane import RequestLane
 
 
 @dataclass
@@ -58,6 +59,12 @@ class Wiki:
     def spool_files(self) -> SpoolFiles:
         """Where request bodies' file parts are spooled (``temp_dir``)."""
         return SpoolFiles(self.temp_dir)
+
+    @cached_property
+    def request_lane(self) -> RequestLane:
+        """The thread that API requests holding SQLite's write lock take turns on."""
+        return RequestLane(self.engine.dialect.name == "sqlite",
+                           int(self.settings.upload_slot_min_size))
 
     def close(self) -> None:
         if "spool_files" in self.__dict__:

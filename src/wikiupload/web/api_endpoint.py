@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
+from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -107,9 +107,10 @@ async def _read_body(request: Request, wiki: Wiki) -> tuple[FormData, dict[str, 
 
 async def _run(wiki: Wiki, http_request: HttpRequest, form: FormData | None = None, *,
                invalid_method: bool = False, body_error: str | None = None) -> Response:
-    result: ApiResponse = await run_in_threadpool(
+    lane = wiki.request_lane.limiter_for(http_request.params, http_request.files)
+    result: ApiResponse = await to_thread.run_sync(partial(
         _handle_then_discard, wiki, http_request, form, invalid_method=invalid_method,
-        body_error=body_error)
+        body_error=body_error), limiter=lane)
     response = Response(result.body, status_code=result.status, headers=result.headers,
                         media_type=result.content_type)
     for name, value, lifetime in result.cookies:
