@@ -7,7 +7,8 @@
 - Appending a chunk never reads the chunks before it (no re-hashing, no copying of what is
   already there).
 - A chunk's spool file is deleted in the request's worker thread, not on the event loop;
-  a chunk written straight to its upload's file has none.
+  a chunk written straight to its upload's file has none, and leaves the page cache once
+  it is on disk.
 - The publish intents of a stream of uploads are written into one file, over and over: no
   file is created or deleted for them.
 - A request's spool file was made ahead, by another thread: the event loop only names it.
@@ -19,6 +20,8 @@ import asyncio
 import builtins
 import io
 import os
+import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -194,6 +197,46 @@ def test_spooled_chunks_are_deleted_off_the_event_loop(
     # every chunk after the first leaves its spool file (the first one's becomes the upload)
     assert len(deleted_on) == len(replies) - 1 and not any(deleted_on)
     assert list(wiki.temp_dir.iterdir()) == []
+
+
+def _cached_bytes(path: Path) -> int:
+    """How much of the file the page cache holds (util-linux's ``fincore``)."""
+    done = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES",
+                           str(path)], capture_output=True, text=True, check=True)
+    return int(done.stdout.split()[0])
+
+
+def _lets_synced_pages_go(directory: Path) -> bool:
+    """Whether the kernel drops a synced file's pages there when told to (tmpfs keeps
+    them: they are the file)."""
+    probe = directory / "page-cache-probe"
+    fd = os.open(probe, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.write(fd, b"x" * 1024 * 1024)
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        return _cached_bytes(probe) < 1024 * 1024
+    finally:
+        os.close(fd)
+        probe.unlink()
+
+
+def test_a_landed_chunk_leaves_the_page_cache(uploader: ApiClient, wiki: Wiki,
+                                              local_repo: FileRepo) -> None:
+    """Once on disk, a chunk that landed is not kept cached: a chunked upload of any size
+    keeps about a chunk in the page cache, not its size."""
+    if shutil.which("fincore") is None or not _lets_synced_pages_go(wiki.temp_dir):
+        pytest.skip("needs fincore, and a file system that lets synced pages go")
+    part = 256 * 1024
+    data = media.png("page cache") + b"\0" * (4 * part)
+    key = uploader.chunk("Page_cache.png", data[:part], 0, len(data))["upload"]["filekey"]
+    for offset in (part, 2 * part):     # two chunks that land, neither of them the last
+        reply = uploader.chunk("Page_cache.png", data[offset:offset + part], offset,
+                               len(data), key)
+        assert reply["upload"]["result"] == "Continue", reply
+    session_file = _stashed_path(wiki, local_repo, key)
+    assert session_file.stat().st_size == 3 * part
+    assert _cached_bytes(session_file) <= part      # at most the first chunk, spooled
 
 
 def test_a_chunk_that_lands_makes_no_spool_file(wiki: Wiki, uploader: ApiClient,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from contextlib import suppress
 
-__all__ = ["start_write_back"]
+__all__ = ["drop_from_cache", "start_write_back"]
 
 
 def start_write_back(fd: int, start: int, length: int) -> None:
@@ -15,6 +15,18 @@ def start_write_back(fd: int, start: int, length: int) -> None:
     On Linux, POSIX_FADV_DONTNEED starts the write-back of dirty pages and drops only pages
     already clean, so what was just written stays cached for whatever reads it next. Only
     advice: a platform without it, or a refusal, changes nothing but the fsync's wait."""
+    if hasattr(os, "posix_fadvise"):
+        with suppress(OSError):
+            os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
+
+
+def drop_from_cache(fd: int, start: int, length: int) -> None:
+    """Let the kernel drop a range that is on disk (after an fsync) from its page cache.
+
+    For bytes nothing reads again soon: their memory goes back to the kernel at once, to be
+    reused for what is written next, instead of the cache growing by the size of every
+    large upload (and, on a virtual machine, memory the guest never touched being faulted
+    in from the host, page by page, for each new write). Only advice, as above."""
     if hasattr(os, "posix_fadvise"):
         with suppress(OSError):
             os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)

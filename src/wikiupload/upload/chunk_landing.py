@@ -4,8 +4,9 @@ Where a chunk's session is known to this process, the chunk part is written to t
 the session's file as it arrives, instead of a spool file, hashed into a copy of the
 session's running SHA-1 on the way; verification reads it there (media/readable.py). The
 append is then only the fsync of what is mostly on disk already: no copy after the body,
-no wait for the whole chunk's write-back. A chunk that cannot land, or whose landing gives
-up, is spooled as any file part (with what had landed copied first).
+no wait for the whole chunk's write-back; its pages then leave the page cache, so that an
+upload of any size keeps about one chunk cached. A chunk that cannot land, or whose
+landing gives up, is spooled as any file part (with what had landed copied first).
 
 Safety rests on one lock and one rule:
 
@@ -32,7 +33,7 @@ from typing import Any
 
 from wikiupload.filerepo.backends.base import StorageError
 from wikiupload.filerepo.chunkstore import copy_range
-from wikiupload.filerepo.write_back import start_write_back
+from wikiupload.filerepo.write_back import drop_from_cache, start_write_back
 from wikiupload.http.background_hash import BackgroundHash
 from wikiupload.media.readable import FileRange
 
@@ -173,6 +174,9 @@ class SessionFile:
                                f"{self.offset + self.size} were landed")
         if sync:
             os.fsync(self._fd)
+            # On disk, and not read again here (it was hashed as it arrived): its pages are
+            # let go, and the next chunk's writes reuse them.
+            drop_from_cache(self._fd, self.offset, self.size)
         self._cut_on_release = False
         return digest
 
