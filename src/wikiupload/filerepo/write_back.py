@@ -1,4 +1,5 @@
-"""Asking the kernel to start writing a file's new bytes to disk while more arrive."""
+"""Telling the kernel what to do with a file's new bytes: start writing them to disk while
+more arrive, or, once they are on disk, let their pages go."""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ def start_write_back(fd: int, start: int, length: int) -> None:
     On Linux, POSIX_FADV_DONTNEED starts the write-back of dirty pages and drops only pages
     already clean, so what was just written stays cached for whatever reads it next. Only
     advice: a platform without it, or a refusal, changes nothing but the fsync's wait."""
-    if hasattr(os, "posix_fadvise"):
-        with suppress(OSError):
-            os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
+    _dont_need(fd, start, length)
 
 
 def drop_from_cache(fd: int, start: int, length: int) -> None:
@@ -26,7 +25,12 @@ def drop_from_cache(fd: int, start: int, length: int) -> None:
     For bytes nothing reads again soon: their memory goes back to the kernel at once, to be
     reused for what is written next, instead of the cache growing by the size of every
     large upload (and, on a virtual machine, memory the guest never touched being faulted
-    in from the host, page by page, for each new write). Only advice, as above."""
+    in from the host, page by page, for each new write). The same advice as above, which
+    drops the pages that are clean: after an fsync, all of them."""
+    _dont_need(fd, start, length)
+
+
+def _dont_need(fd: int, start: int, length: int) -> None:
     if hasattr(os, "posix_fadvise"):
         with suppress(OSError):
             os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
